@@ -1,0 +1,203 @@
+//! Assembling a pipeline in code: handlers, logger levels, queue and flush settings.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::error::Error;
+use crate::handler::Handler;
+use crate::level::Level;
+use crate::pipeline::{self, Core, Overflow, Settings, Topology};
+use crate::{Guard, Logjet};
+
+/// Configuration of one named logger, as in Python's `loggers` section.
+pub struct LoggerConfig {
+    level: Option<Level>,
+    propagate: bool,
+    handlers: Vec<Handler>,
+}
+
+impl LoggerConfig {
+    /// Inherits its level, propagates to its parent, has no handler of its own.
+    pub fn new() -> LoggerConfig {
+        LoggerConfig {
+            level: None,
+            propagate: true,
+            handlers: Vec::new(),
+        }
+    }
+
+    /// The logger's own level (its descendants inherit it).
+    pub fn level(mut self, level: Level) -> LoggerConfig {
+        self.level = Some(level);
+        self
+    }
+
+    /// Whether records also go to the ancestors' handlers (default `true`).
+    pub fn propagate(mut self, propagate: bool) -> LoggerConfig {
+        self.propagate = propagate;
+        self
+    }
+
+    /// A handler for this logger's records (and its descendants').
+    pub fn handler(mut self, handler: Handler) -> LoggerConfig {
+        self.handlers.push(handler);
+        self
+    }
+}
+
+impl Default for LoggerConfig {
+    fn default() -> Self {
+        LoggerConfig::new()
+    }
+}
+
+/// Builds a pipeline.
+///
+/// ```no_run
+/// use logjet::{Builder, Handler, Level, Stream};
+/// let _guard = Builder::new()
+///     .level(Level::DEBUG)
+///     .handler(Handler::console(Stream::Stderr).level(Level::INFO))
+///     .handler(Handler::file("logs/app.jsonl")?)
+///     .init()?;
+/// logjet::info!("ready");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct Builder {
+    root_level: Level,
+    root_handlers: Vec<Handler>,
+    loggers: Vec<(String, LoggerConfig)>,
+    settings: Settings,
+}
+
+impl Default for Builder {
+    fn default() -> Self {
+        Builder::new()
+    }
+}
+
+impl Builder {
+    /// Root level INFO, no handlers, lossless (`Overflow::Block`) queues of 1 MiB per thread.
+    pub fn new() -> Builder {
+        Builder {
+            root_level: Level::INFO,
+            root_handlers: Vec::new(),
+            loggers: Vec::new(),
+            settings: Settings::default(),
+        }
+    }
+
+    /// The root logger's level: loggers without a level of their own inherit it.
+    pub fn level(mut self, level: Level) -> Builder {
+        self.root_level = level;
+        self
+    }
+
+    /// Adds a handler to the root logger: every record that propagates reaches it.
+    pub fn handler(mut self, handler: Handler) -> Builder {
+        self.root_handlers.push(handler);
+        self
+    }
+
+    /// Configures the logger `name` (dotted: `app.db`).
+    pub fn logger(mut self, name: impl Into<String>, config: LoggerConfig) -> Builder {
+        self.loggers.push((name.into(), config));
+        self
+    }
+
+    /// Sets only a logger's level (`app.db` at DEBUG while the root stays at INFO).
+    pub fn logger_level(self, name: impl Into<String>, level: Level) -> Builder {
+        self.logger(name, LoggerConfig::new().level(level))
+    }
+
+    /// What a log call does when its thread's queue is full.
+    pub fn overflow(mut self, overflow: Overflow) -> Builder {
+        self.settings.overflow = overflow;
+        self
+    }
+
+    /// Records at `level` or above are never dropped: they wait for room whatever the
+    /// overflow policy.
+    pub fn never_drop_at(mut self, level: Level) -> Builder {
+        self.settings.never_drop_at = Some(level);
+        self
+    }
+
+    /// Records at `level` or above wake the backend at once (default ERROR); the rest are
+    /// written within the flush interval.
+    pub fn immediate_level(mut self, level: Level) -> Builder {
+        self.settings.immediate_level = level;
+        self
+    }
+
+    /// Bytes of queue per logging thread (rounded up to a power of two, at least 256 KiB;
+    /// default 1 MiB). Memory used is this times the number of threads that log.
+    pub fn queue_capacity(mut self, bytes: usize) -> Builder {
+        self.settings.ring_capacity = bytes.max(crate::encode::MAX_ENCODED_RECORD * 2);
+        self
+    }
+
+    /// The longest a record waits on the backend's side before it is written (default
+    /// 100 ms; records at the immediate level do not wait).
+    pub fn flush_interval(mut self, interval: Duration) -> Builder {
+        self.settings.flush_interval = interval;
+        self
+    }
+
+    /// How long the exit and panic hooks wait for everything to be written (default 5 s).
+    pub fn exit_deadline(mut self, deadline: Duration) -> Builder {
+        self.settings.exit_deadline = deadline;
+        self
+    }
+
+    /// Starts a separate instance (tests, libraries, several pipelines in one process).
+    /// Its loggers come from [`Logjet::logger`]; the macros without `logger:` do not
+    /// reach it.
+    ///
+    /// # Errors
+    /// The backend thread could not be started.
+    pub fn build(self) -> Result<Logjet, Error> {
+        let core = Core::new();
+        self.start(&core)?;
+        Ok(Logjet { core })
+    }
+
+    /// Starts the global instance, which the macros without `logger:` and the `log` and
+    /// `tracing` bridges use. The guard writes everything out when dropped; without it,
+    /// logjet still drains at process exit and on panic.
+    ///
+    /// # Errors
+    /// [`Error::AlreadyRunning`] if the global instance runs already.
+    pub fn init(self) -> Result<Guard, Error> {
+        let core = pipeline::global();
+        self.start(core)?;
+        Ok(Guard { core })
+    }
+
+    fn start(self, core: &Arc<Core>) -> Result<(), Error> {
+        let mut handlers = self.root_handlers;
+        let mut topology_loggers = Vec::new();
+        let root_indices = (0..handlers.len()).collect();
+        topology_loggers.push((String::new(), Some(self.root_level), root_indices, false));
+        for (name, config) in self.loggers {
+            let first = handlers.len();
+            handlers.extend(config.handlers);
+            let indices = (first..handlers.len()).collect();
+            topology_loggers.push((name, config.level, indices, config.propagate));
+        }
+        let mut topology = Topology::new(handlers.iter().map(|h| h.level).collect());
+        for (name, level, indices, propagate) in topology_loggers {
+            let settings = topology.logger_mut(&name);
+            if level.is_some() {
+                settings.level = level;
+            }
+            settings.handlers.extend::<Vec<usize>>(indices);
+            settings.propagate = propagate;
+        }
+        core.start(self.settings, topology, handlers)
+            .map_err(|e| match e.kind() {
+                std::io::ErrorKind::AlreadyExists => Error::AlreadyRunning,
+                _ => Error::io("starting the backend thread", e),
+            })
+    }
+}

@@ -1,0 +1,555 @@
+//! The binary record codec: how a caller captures a record into bytes without formatting
+//! the output line, and how the backend reads those bytes back without copying them.
+//!
+//! Layout of one record (native endianness, no alignment; the ring adds its own framing):
+//!
+//! ```text
+//! level u8 | flags u8 | reserved u16 | logger id u32 | timestamp ns u64 | callsite ptr u64
+//! message:  static (ptr u64, len u32)  or  inline (len u32, bytes)
+//! location: only when FLAG_INLINE_LOCATION: module str, file str, function str, line u32
+//! fields:   until the end: key (static ptr+len, or inline str), value tag u8, value
+//! ```
+//!
+//! Static strings (`&'static str` from macros) are stored as pointers, so a call site's
+//! message and keys cost 12 bytes each, whatever their length. Only this module writes
+//! these bytes, which is what makes reading the pointers back sound.
+
+use std::error::Error;
+use std::fmt::{self, Write as _};
+
+use crate::callsite::Callsite;
+use crate::value::{ErrorChain, Value};
+
+/// The message is a `&'static str` stored as a pointer.
+const FLAG_STATIC_MESSAGE: u8 = 1;
+/// Module, file, function and line are stored inline (foreign records, bridges).
+const FLAG_INLINE_LOCATION: u8 = 2;
+/// Something in the record was cut to respect the size limits.
+pub(crate) const FLAG_TRUNCATED: u8 = 4;
+
+const HEADER_LEN: usize = 24;
+
+const KEY_STATIC: u8 = 0;
+const KEY_INLINE: u8 = 1;
+
+const TAG_NULL: u8 = 0;
+const TAG_I64: u8 = 1;
+const TAG_U64: u8 = 2;
+const TAG_F64: u8 = 3;
+const TAG_BOOL: u8 = 4;
+const TAG_STR: u8 = 5;
+const TAG_BYTES: u8 = 6;
+const TAG_ERROR: u8 = 7;
+
+/// Longest message kept; the rest is replaced by [`TRUNCATION_MARKER`].
+pub(crate) const MAX_MESSAGE_BYTES: usize = 16 * 1024;
+/// Longest string or bytes value kept.
+pub(crate) const MAX_VALUE_BYTES: usize = 8 * 1024;
+/// Once a record is this long, further fields are left out (and the record is flagged).
+pub(crate) const MAX_RECORD_BYTES: usize = 64 * 1024;
+/// The most an encoded record can take: the soft limit plus one last value and its key.
+pub(crate) const MAX_ENCODED_RECORD: usize = MAX_RECORD_BYTES + 2 * MAX_VALUE_BYTES + 64;
+/// Appended where text was cut.
+pub(crate) const TRUNCATION_MARKER: &str = "…[truncated]";
+/// Deepest error `source()` chain recorded.
+const MAX_ERROR_CHAIN: usize = 32;
+
+/// Where a record was logged from.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Location<'a> {
+    /// Module path (`my_crate::db`), or Python's module name.
+    pub module: &'a str,
+    /// Source file.
+    pub file: &'a str,
+    /// Function name, when known.
+    pub function: &'a str,
+    /// Line number (0 when unknown).
+    pub line: u32,
+}
+
+/// Writes a record's fields (and, through [`begin_record`], its header) into a byte buffer.
+pub struct Encoder<'a> {
+    buf: &'a mut Vec<u8>,
+    record_start: usize,
+}
+
+/// Starts a record in `buf`: the header and the message. Fields follow through the
+/// returned encoder.
+pub(crate) fn begin_record<'a>(
+    buf: &'a mut Vec<u8>,
+    level: u8,
+    logger_id: u32,
+    timestamp_ns: u64,
+    callsite: Option<&'static Callsite>,
+    message: fmt::Arguments<'_>,
+) -> Encoder<'a> {
+    let record_start = buf.len();
+    let static_message = message.as_str();
+    let flags = if static_message.is_some() {
+        FLAG_STATIC_MESSAGE
+    } else {
+        0
+    };
+    buf.extend_from_slice(&[level, flags, 0, 0]);
+    buf.extend_from_slice(&logger_id.to_ne_bytes());
+    buf.extend_from_slice(&timestamp_ns.to_ne_bytes());
+    let callsite_addr = callsite.map_or(0u64, |c| c as *const Callsite as usize as u64);
+    buf.extend_from_slice(&callsite_addr.to_ne_bytes());
+    let mut enc = Encoder { buf, record_start };
+    match static_message {
+        Some(s) => enc.put_static_str(s),
+        None => {
+            if enc.put_formatted(message, MAX_MESSAGE_BYTES) {
+                enc.mark_truncated();
+            }
+        }
+    }
+    enc
+}
+
+impl<'a> Encoder<'a> {
+    /// An encoder for a standalone block of fields (bound or scoped context), with no header.
+    pub(crate) fn fields_only(buf: &'a mut Vec<u8>) -> Encoder<'a> {
+        let record_start = buf.len();
+        Encoder { buf, record_start }
+    }
+
+    /// Adds the location of a record that has no static call site. Must come right after
+    /// [`begin_record`], before any field.
+    pub(crate) fn inline_location(&mut self, location: &Location<'_>) {
+        self.buf[self.record_start + 1] |= FLAG_INLINE_LOCATION;
+        self.put_str(location.module, MAX_VALUE_BYTES);
+        self.put_str(location.file, MAX_VALUE_BYTES);
+        self.put_str(location.function, MAX_VALUE_BYTES);
+        self.buf.extend_from_slice(&location.line.to_ne_bytes());
+    }
+
+    fn mark_truncated(&mut self) {
+        if self.buf.len() >= self.record_start + HEADER_LEN {
+            self.buf[self.record_start + 1] |= FLAG_TRUNCATED;
+        }
+    }
+
+    /// Whether there is room for one more field; flags the record when there is not.
+    fn has_room(&mut self) -> bool {
+        if self.buf.len() - self.record_start < MAX_RECORD_BYTES {
+            true
+        } else {
+            self.mark_truncated();
+            false
+        }
+    }
+
+    /// Adds a field whose key is a `&'static str` (stored as a pointer).
+    pub fn field_static(&mut self, key: &'static str, value: &dyn crate::ToField) {
+        if self.has_room() {
+            self.buf.push(KEY_STATIC);
+            self.put_static_str(key);
+            value.encode_field(self);
+        }
+    }
+
+    /// Adds a field whose key is copied (keys that are not `'static`).
+    pub fn field(&mut self, key: &str, value: Value<'_>) {
+        if self.has_room() {
+            self.buf.push(KEY_INLINE);
+            self.put_str(key, MAX_VALUE_BYTES);
+            self.value(value);
+        }
+    }
+
+    /// Appends a block of already encoded fields (from [`Encoder::fields_only`]).
+    pub(crate) fn raw_fields(&mut self, encoded: &[u8]) {
+        if self.buf.len() - self.record_start + encoded.len() <= MAX_RECORD_BYTES {
+            self.buf.extend_from_slice(encoded);
+        } else {
+            self.mark_truncated();
+        }
+    }
+
+    /// Writes a value (the key was written just before).
+    pub(crate) fn value(&mut self, value: Value<'_>) {
+        match value {
+            Value::Null => self.buf.push(TAG_NULL),
+            Value::I64(v) => {
+                self.buf.push(TAG_I64);
+                self.buf.extend_from_slice(&v.to_ne_bytes());
+            }
+            Value::U64(v) => {
+                self.buf.push(TAG_U64);
+                self.buf.extend_from_slice(&v.to_ne_bytes());
+            }
+            Value::F64(v) => {
+                self.buf.push(TAG_F64);
+                self.buf.extend_from_slice(&v.to_ne_bytes());
+            }
+            Value::Bool(v) => self.buf.extend_from_slice(&[TAG_BOOL, v as u8]),
+            Value::Str(s) => {
+                self.buf.push(TAG_STR);
+                self.put_str(s, MAX_VALUE_BYTES);
+            }
+            Value::Bytes(b) => {
+                self.buf.push(TAG_BYTES);
+                let kept = &b[..b.len().min(MAX_VALUE_BYTES)];
+                self.buf.extend_from_slice(&(kept.len() as u32).to_ne_bytes());
+                self.buf.extend_from_slice(kept);
+                if kept.len() < b.len() {
+                    self.mark_truncated();
+                }
+            }
+            Value::Error(chain) => {
+                self.buf.push(TAG_ERROR);
+                self.buf.extend_from_slice(&chain.count.to_ne_bytes());
+                self.buf.extend_from_slice(chain.encoded);
+            }
+        }
+    }
+
+    /// Writes a string value produced by a `Display` impl, formatted straight into the record.
+    pub(crate) fn display_value(&mut self, value: &dyn fmt::Display) {
+        self.buf.push(TAG_STR);
+        if self.put_formatted(format_args!("{value}"), MAX_VALUE_BYTES) {
+            self.mark_truncated();
+        }
+    }
+
+    /// Writes an error and the messages of its `source()` chain.
+    pub(crate) fn error_value(&mut self, err: &dyn Error) {
+        self.buf.push(TAG_ERROR);
+        let count_at = self.buf.len();
+        self.buf.extend_from_slice(&0u16.to_ne_bytes());
+        let mut count = 0u16;
+        let mut current: Option<&dyn Error> = Some(err);
+        while let Some(e) = current {
+            if count as usize == MAX_ERROR_CHAIN {
+                self.mark_truncated();
+                break;
+            }
+            if self.put_formatted(format_args!("{e}"), MAX_VALUE_BYTES) {
+                self.mark_truncated();
+            }
+            count += 1;
+            current = e.source();
+        }
+        self.buf[count_at..count_at + 2].copy_from_slice(&count.to_ne_bytes());
+    }
+
+    fn put_static_str(&mut self, s: &'static str) {
+        self.buf
+            .extend_from_slice(&(s.as_ptr() as usize as u64).to_ne_bytes());
+        self.buf.extend_from_slice(&(s.len() as u32).to_ne_bytes());
+    }
+
+    fn put_str(&mut self, s: &str, limit: usize) {
+        if s.len() <= limit {
+            self.buf.extend_from_slice(&(s.len() as u32).to_ne_bytes());
+            self.buf.extend_from_slice(s.as_bytes());
+        } else {
+            let cut = floor_char_boundary(s, limit);
+            let len = cut + TRUNCATION_MARKER.len();
+            self.buf.extend_from_slice(&(len as u32).to_ne_bytes());
+            self.buf.extend_from_slice(&s.as_bytes()[..cut]);
+            self.buf.extend_from_slice(TRUNCATION_MARKER.as_bytes());
+            self.mark_truncated();
+        }
+    }
+
+    /// Formats `args` as a length-prefixed string, keeping at most `limit` bytes.
+    /// Returns whether the text was cut.
+    fn put_formatted(&mut self, args: fmt::Arguments<'_>, limit: usize) -> bool {
+        let len_at = self.buf.len();
+        self.buf.extend_from_slice(&0u32.to_ne_bytes());
+        let mut writer = CappedWriter {
+            buf: self.buf,
+            start: len_at + 4,
+            limit,
+            cut: false,
+        };
+        // An error here only means the writer is full, or a Display impl failed: either way
+        // the text written so far is kept.
+        let _ = writer.write_fmt(args);
+        let cut = writer.cut;
+        if cut {
+            self.buf.extend_from_slice(TRUNCATION_MARKER.as_bytes());
+        }
+        let len = (self.buf.len() - len_at - 4) as u32;
+        self.buf[len_at..len_at + 4].copy_from_slice(&len.to_ne_bytes());
+        cut
+    }
+}
+
+/// A `fmt::Write` into the record that stops at a byte limit, on a char boundary.
+struct CappedWriter<'b> {
+    buf: &'b mut Vec<u8>,
+    start: usize,
+    limit: usize,
+    cut: bool,
+}
+
+impl fmt::Write for CappedWriter<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        let room = self.limit - (self.buf.len() - self.start);
+        if s.len() <= room {
+            self.buf.extend_from_slice(s.as_bytes());
+            Ok(())
+        } else {
+            let cut = floor_char_boundary(s, room);
+            self.buf.extend_from_slice(&s.as_bytes()[..cut]);
+            self.cut = true;
+            Err(fmt::Error)
+        }
+    }
+}
+
+fn floor_char_boundary(s: &str, mut index: usize) -> usize {
+    if index >= s.len() {
+        return s.len();
+    }
+    while !s.is_char_boundary(index) {
+        index -= 1;
+    }
+    index
+}
+
+/// A record read back from its bytes; borrows them.
+pub(crate) struct Decoded<'a> {
+    pub level: u8,
+    pub flags: u8,
+    pub logger_id: u32,
+    pub timestamp_ns: u64,
+    pub message: &'a str,
+    pub location: Location<'a>,
+    pub fields: &'a [u8],
+}
+
+/// Reads a record written by [`begin_record`] and the encoder methods.
+pub(crate) fn decode(bytes: &[u8]) -> Decoded<'_> {
+    let level = bytes[0];
+    let flags = bytes[1];
+    let logger_id = u32::from_ne_bytes(bytes[4..8].try_into().unwrap());
+    let timestamp_ns = u64::from_ne_bytes(bytes[8..16].try_into().unwrap());
+    let callsite_addr = u64::from_ne_bytes(bytes[16..24].try_into().unwrap()) as usize;
+    let callsite = if callsite_addr == 0 {
+        None
+    } else {
+        // SAFETY: only `begin_record` writes this word, from a `&'static Callsite`.
+        Some(unsafe { &*(callsite_addr as *const Callsite) })
+    };
+    let mut rest = &bytes[HEADER_LEN..];
+    let message = if flags & FLAG_STATIC_MESSAGE != 0 {
+        take_static_str(&mut rest)
+    } else {
+        take_str(&mut rest)
+    };
+    let location = if flags & FLAG_INLINE_LOCATION != 0 {
+        let module = take_str(&mut rest);
+        let file = take_str(&mut rest);
+        let function = take_str(&mut rest);
+        let line = take_u32(&mut rest);
+        Location {
+            module,
+            file,
+            function,
+            line,
+        }
+    } else if let Some(site) = callsite {
+        site.location()
+    } else {
+        Location::default()
+    };
+    Decoded {
+        level,
+        flags,
+        logger_id,
+        timestamp_ns,
+        message,
+        location,
+        fields: rest,
+    }
+}
+
+/// Iterates over encoded fields: `(key, value)`, in the order they were added.
+#[derive(Clone)]
+pub(crate) struct FieldIter<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> FieldIter<'a> {
+    pub(crate) fn new(encoded: &'a [u8]) -> Self {
+        FieldIter { rest: encoded }
+    }
+}
+
+impl<'a> Iterator for FieldIter<'a> {
+    type Item = (&'a str, Value<'a>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let (&key_kind, rest) = self.rest.split_first()?;
+        self.rest = rest;
+        let key = if key_kind == KEY_STATIC {
+            take_static_str(&mut self.rest)
+        } else {
+            take_str(&mut self.rest)
+        };
+        let (&tag, rest) = self.rest.split_first()?;
+        self.rest = rest;
+        let value = match tag {
+            TAG_NULL => Value::Null,
+            TAG_I64 => Value::I64(i64::from_ne_bytes(take_array(&mut self.rest))),
+            TAG_U64 => Value::U64(u64::from_ne_bytes(take_array(&mut self.rest))),
+            TAG_F64 => Value::F64(f64::from_ne_bytes(take_array(&mut self.rest))),
+            TAG_BOOL => Value::Bool(take_array::<1>(&mut self.rest)[0] != 0),
+            TAG_STR => Value::Str(take_str(&mut self.rest)),
+            TAG_BYTES => Value::Bytes(take_bytes(&mut self.rest)),
+            TAG_ERROR => {
+                let count = u16::from_ne_bytes(take_array(&mut self.rest));
+                let start = self.rest;
+                for _ in 0..count {
+                    take_bytes(&mut self.rest);
+                }
+                let used = start.len() - self.rest.len();
+                Value::Error(ErrorChain {
+                    count,
+                    encoded: &start[..used],
+                })
+            }
+            other => unreachable!("unknown value tag {other}: the encoder never writes it"),
+        };
+        Some((key, value))
+    }
+}
+
+fn take_array<const N: usize>(rest: &mut &[u8]) -> [u8; N] {
+    let (head, tail) = rest.split_at(N);
+    *rest = tail;
+    head.try_into().unwrap()
+}
+
+fn take_u32(rest: &mut &[u8]) -> u32 {
+    u32::from_ne_bytes(take_array(rest))
+}
+
+fn take_bytes<'a>(rest: &mut &'a [u8]) -> &'a [u8] {
+    let len = take_u32(rest) as usize;
+    let (head, tail) = rest.split_at(len);
+    *rest = tail;
+    head
+}
+
+/// Reads a length-prefixed string written by the encoder.
+pub(crate) fn take_str<'a>(rest: &mut &'a [u8]) -> &'a str {
+    let bytes = take_bytes(rest);
+    debug_assert!(std::str::from_utf8(bytes).is_ok());
+    // SAFETY: the encoder writes only `&str` contents here, cut on char boundaries.
+    unsafe { std::str::from_utf8_unchecked(bytes) }
+}
+
+fn take_static_str<'a>(rest: &mut &'a [u8]) -> &'a str {
+    let ptr = u64::from_ne_bytes(take_array(rest)) as usize as *const u8;
+    let len = take_u32(rest) as usize;
+    // SAFETY: written by `put_static_str` from a `&'static str`.
+    unsafe { std::str::from_utf8_unchecked(std::slice::from_raw_parts(ptr, len)) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ToField;
+
+    fn roundtrip(build: impl FnOnce(&mut Encoder<'_>)) -> Vec<(String, String)> {
+        let mut buf = Vec::new();
+        let mut enc = begin_record(&mut buf, 20, 7, 123, None, format_args!("static"));
+        build(&mut enc);
+        let d = decode(&buf);
+        assert_eq!((d.level, d.logger_id, d.timestamp_ns), (20, 7, 123));
+        assert_eq!(d.message, "static");
+        FieldIter::new(d.fields)
+            .map(|(k, v)| (k.to_string(), format!("{v:?}")))
+            .collect()
+    }
+
+    #[test]
+    fn every_value_kind_round_trips() {
+        let io = std::io::Error::other("outer");
+        let fields = roundtrip(|e| {
+            e.field_static("i", &-5i32);
+            e.field_static("u", &7u64);
+            e.field_static("f", &1.5f64);
+            e.field_static("b", &true);
+            e.field_static("s", &"text");
+            e.field_static("n", &None::<u8>);
+            e.field("inline", Value::Bytes(b"\xff\x00"));
+            e.field_static("e", &io);
+            e.field_static("d", &crate::display(42));
+        });
+        let expected = [
+            ("i", "I64(-5)"),
+            ("u", "U64(7)"),
+            ("f", "F64(1.5)"),
+            ("b", "Bool(true)"),
+            ("s", "Str(\"text\")"),
+            ("n", "Null"),
+            ("inline", "Bytes([255, 0])"),
+            ("e", "Error([\"outer\"])"),
+            ("d", "Str(\"42\")"),
+        ];
+        let got: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (&**k, &**v)).collect();
+        assert_eq!(got, expected);
+    }
+
+    #[test]
+    fn error_chains_keep_every_source() {
+        #[derive(Debug)]
+        struct Outer(std::io::Error);
+        impl fmt::Display for Outer {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("request failed")
+            }
+        }
+        impl Error for Outer {
+            fn source(&self) -> Option<&(dyn Error + 'static)> {
+                Some(&self.0)
+            }
+        }
+        let err = Outer(std::io::Error::other("connection reset"));
+        let mut buf = Vec::new();
+        let mut enc = Encoder::fields_only(&mut buf);
+        crate::error(&err).encode_field(&mut enc);
+        let mut rest = &buf[1..];
+        let count = u16::from_ne_bytes(take_array(&mut rest));
+        let chain = ErrorChain {
+            count,
+            encoded: rest,
+        };
+        assert_eq!(chain.to_string(), "request failed: connection reset");
+    }
+
+    #[test]
+    fn long_messages_and_values_are_cut_with_a_marker() {
+        let long = "é".repeat(MAX_MESSAGE_BYTES);
+        let mut buf = Vec::new();
+        let mut enc = begin_record(&mut buf, 20, 0, 0, None, format_args!("{long}"));
+        enc.field_static("v", &long.as_str());
+        let d = decode(&buf);
+        assert!(d.flags & FLAG_TRUNCATED != 0);
+        assert!(d.message.ends_with(TRUNCATION_MARKER));
+        assert!(d.message.len() <= MAX_MESSAGE_BYTES + TRUNCATION_MARKER.len());
+        let (_, v) = FieldIter::new(d.fields).next().unwrap();
+        match v {
+            Value::Str(s) => assert!(s.ends_with(TRUNCATION_MARKER)),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn records_stop_growing_at_the_limit() {
+        let chunk = "x".repeat(MAX_VALUE_BYTES);
+        let mut buf = Vec::new();
+        let mut enc = begin_record(&mut buf, 20, 0, 0, None, format_args!("m"));
+        for _ in 0..100 {
+            enc.field_static("k", &chunk.as_str());
+        }
+        assert!(buf.len() <= MAX_ENCODED_RECORD);
+        assert!(decode(&buf).flags & FLAG_TRUNCATED != 0);
+    }
+}

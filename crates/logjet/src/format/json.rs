@@ -1,0 +1,190 @@
+//! JSON Lines: one JSON object per record, always valid JSON, whatever the input.
+
+use super::escape::{json_bytes_lossy, json_str};
+use super::time::write_rfc3339_micros;
+use super::{write_float, write_level_name, Attribute, Format};
+use crate::record::Record;
+use crate::value::Value;
+
+/// One JSON object per line.
+///
+/// By default the keys are `level`, `message`, `timestamp` (RFC 3339, UTC, microseconds),
+/// `logger`, `module`, `line` and `thread_name`, followed by every field. [`JsonFormat::
+/// with_keys`] takes Python's `fmt_keys` mapping instead:
+///
+/// ```
+/// let format = logjet::JsonFormat::with_keys([("level", "levelname"), ("logger", "name")]);
+/// ```
+#[derive(Clone, Debug)]
+pub struct JsonFormat {
+    keys: Vec<(String, Attribute)>,
+    /// `message` and `timestamp` are always written; these say whether `keys` already
+    /// places them.
+    message_mapped: bool,
+    timestamp_mapped: bool,
+}
+
+impl JsonFormat {
+    /// The default keys.
+    pub fn new() -> JsonFormat {
+        JsonFormat::with_keys([
+            ("level", "levelname"),
+            ("message", "message"),
+            ("timestamp", "timestamp"),
+            ("logger", "name"),
+            ("module", "module"),
+            ("line", "lineno"),
+            ("thread_name", "threadName"),
+        ])
+    }
+
+    /// Python's `fmt_keys`: output key → `LogRecord` attribute name (`levelname`,
+    /// `message`, `timestamp`, `name`, `module`, `funcName`, `lineno`, `threadName`, ...).
+    /// A name that is not an attribute is looked up among the record's fields.
+    /// `message` and `timestamp` are written even when not mapped, as in the Python
+    /// formatter this mirrors.
+    pub fn with_keys<K, A>(fmt_keys: impl IntoIterator<Item = (K, A)>) -> JsonFormat
+    where
+        K: Into<String>,
+        A: AsRef<str>,
+    {
+        let keys: Vec<(String, Attribute)> = fmt_keys
+            .into_iter()
+            .map(|(k, a)| (k.into(), Attribute::from_python_name(a.as_ref())))
+            .collect();
+        let message_mapped = keys.iter().any(|(_, a)| *a == Attribute::Message);
+        let timestamp_mapped = keys.iter().any(|(_, a)| *a == Attribute::Timestamp);
+        JsonFormat {
+            keys,
+            message_mapped,
+            timestamp_mapped,
+        }
+    }
+
+    fn write_attribute(out: &mut Vec<u8>, attribute: &Attribute, record: &Record<'_>) -> bool {
+        match attribute {
+            Attribute::Message => write_json_str(out, record.message()),
+            Attribute::Timestamp | Attribute::AscTime => {
+                out.push(b'"');
+                write_rfc3339_micros(out, record.timestamp_ns());
+                out.push(b'"');
+            }
+            Attribute::LevelName => {
+                out.push(b'"');
+                write_level_name(out, record.level());
+                out.push(b'"');
+            }
+            other => match other.scalar(record) {
+                Some(value) => write_json_value(out, value),
+                None => return false,
+            },
+        }
+        true
+    }
+}
+
+impl Default for JsonFormat {
+    fn default() -> Self {
+        JsonFormat::new()
+    }
+}
+
+impl Format for JsonFormat {
+    fn format(&self, record: &Record<'_>, out: &mut Vec<u8>, _terminal: bool) {
+        out.push(b'{');
+        let mut object = Object { empty: true };
+        for (name, attribute) in &self.keys {
+            let mark = out.len();
+            let was_empty = object.empty;
+            object.key(out, name);
+            if !Self::write_attribute(out, attribute, record) {
+                // A mapped field the record does not have: leave the key out.
+                out.truncate(mark);
+                object.empty = was_empty;
+            }
+        }
+        if !self.message_mapped {
+            object.key(out, "message");
+            write_json_str(out, record.message());
+        }
+        if !self.timestamp_mapped {
+            object.key(out, "timestamp");
+            Self::write_attribute(out, &Attribute::Timestamp, record);
+        }
+        for (name, value) in record.fields() {
+            let taken = self.keys.iter().any(|(k, _)| k == name)
+                || (!self.message_mapped && name == "message")
+                || (!self.timestamp_mapped && name == "timestamp");
+            if taken {
+                // Keep keys unique: a field named like a built-in key moves aside.
+                object.separator(out);
+                out.extend_from_slice(b"\"extra.");
+                json_str(out, name);
+                out.extend_from_slice(b"\": ");
+            } else {
+                object.key(out, name);
+            }
+            write_json_value(out, value);
+        }
+        out.extend_from_slice(b"}\n");
+    }
+}
+
+/// Tracks the commas between the members of a JSON object being written.
+struct Object {
+    empty: bool,
+}
+
+impl Object {
+    fn separator(&mut self, out: &mut Vec<u8>) {
+        if !self.empty {
+            out.extend_from_slice(b", ");
+        }
+        self.empty = false;
+    }
+
+    fn key(&mut self, out: &mut Vec<u8>, name: &str) {
+        self.separator(out);
+        write_json_str(out, name);
+        out.extend_from_slice(b": ");
+    }
+}
+
+fn write_json_str(out: &mut Vec<u8>, s: &str) {
+    out.push(b'"');
+    json_str(out, s);
+    out.push(b'"');
+}
+
+/// Writes any value as valid JSON: non-finite floats become strings, bytes lossy text,
+/// errors their `outer: cause: root` chain.
+pub(crate) fn write_json_value(out: &mut Vec<u8>, value: Value<'_>) {
+    match value {
+        Value::Null => out.extend_from_slice(b"null"),
+        Value::I64(v) => out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes()),
+        Value::U64(v) => out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes()),
+        Value::F64(v) if v.is_finite() => write_float(out, v),
+        Value::F64(v) => {
+            out.push(b'"');
+            write_float(out, v);
+            out.push(b'"');
+        }
+        Value::Bool(v) => out.extend_from_slice(if v { b"true" } else { b"false" }),
+        Value::Str(s) => write_json_str(out, s),
+        Value::Bytes(b) => {
+            out.push(b'"');
+            json_bytes_lossy(out, b);
+            out.push(b'"');
+        }
+        Value::Error(chain) => {
+            out.push(b'"');
+            for (i, message) in chain.messages().enumerate() {
+                if i > 0 {
+                    out.extend_from_slice(b": ");
+                }
+                json_str(out, message);
+            }
+            out.push(b'"');
+        }
+    }
+}

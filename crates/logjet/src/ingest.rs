@@ -1,0 +1,57 @@
+//! Records from foreign callers (another language's logging, a bridge): owned data, no
+//! static call site, text that may not even be valid UTF-8.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::encode::{self, Location};
+use crate::level::Level;
+use crate::pipeline::{self, Core};
+use crate::value::Value;
+
+/// A record built by a foreign caller. Byte strings that are not valid UTF-8 are kept
+/// with U+FFFD in place of the invalid sequences.
+#[derive(Clone, Copy, Debug)]
+pub struct ForeignRecord<'a> {
+    /// Severity.
+    pub level: Level,
+    /// Dotted logger name ("" or "root" for the root logger).
+    pub logger: &'a str,
+    /// The formatted message.
+    pub message: &'a [u8],
+    /// When the record was created; `None` means now.
+    pub timestamp: Option<SystemTime>,
+    /// Where it was logged from.
+    pub location: Location<'a>,
+    /// Fields, in order.
+    pub fields: &'a [(&'a [u8], Value<'a>)],
+}
+
+impl ForeignRecord<'_> {
+    pub(crate) fn submit(&self, core: &Core) {
+        let topology = core.topology.read().unwrap_or_else(|p| p.into_inner()).clone();
+        let node = core.loggers.get_or_create(self.logger, &topology);
+        if !node.enabled(self.level) {
+            return;
+        }
+        let timestamp = self
+            .timestamp
+            .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+            .map_or_else(pipeline::now_ns, |d| d.as_nanos() as u64);
+        let message = String::from_utf8_lossy(self.message);
+        let mut buf = Vec::with_capacity(256);
+        let mut enc = encode::begin_record(
+            &mut buf,
+            self.level.as_u8(),
+            node.id,
+            timestamp,
+            None,
+            format_args!("{message}"),
+        );
+        enc.inline_location(&self.location);
+        crate::context::append_to(&mut enc);
+        for (key, value) in self.fields {
+            enc.field(&String::from_utf8_lossy(key), *value);
+        }
+        pipeline::enqueue_encoded(core, self.level, &buf);
+    }
+}

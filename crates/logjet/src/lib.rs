@@ -1,0 +1,155 @@
+//! # logjet
+//!
+//! Non-blocking structured logging. A log call captures its record (timestamp, call-site
+//! pointer, message, typed fields) into a queue owned by the calling thread, in tens of
+//! nanoseconds and without allocating; a backend thread formats the records (JSON Lines,
+//! Python-style text patterns, logfmt) and writes them to handlers in batches. Loggers,
+//! levels, handlers and filters follow Python's `logging`, so configurations carry over.
+//!
+//! ```no_run
+//! use logjet::{Builder, Handler, Level, Stream};
+//!
+//! let _guard = Builder::new()
+//!     .handler(Handler::console(Stream::Stderr))
+//!     .handler(Handler::file("logs/app.jsonl")?)
+//!     .init()?;
+//! let user_id = 42;
+//! logjet::info!("user {user_id} logged in"; user_id, ip = "10.0.0.1", latency_ms = 3.5);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! Nothing is lost silently: queues are bounded, the [`Overflow`] policy is explicit
+//! (lossless `Block` by default), every drop is counted in [`Stats`] and reported by a
+//! WARNING record, and everything is written at [`flush`], when the [`Guard`] drops, at
+//! process exit and on panic.
+
+#![warn(missing_docs)]
+#![deny(unsafe_op_in_unsafe_fn)]
+
+mod builder;
+mod callsite;
+mod context;
+mod encode;
+mod error;
+mod fields;
+mod filter;
+mod format;
+mod handler;
+mod ingest;
+mod level;
+mod logger;
+mod macros;
+mod pipeline;
+mod record;
+mod sink;
+mod value;
+
+
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use builder::{Builder, LoggerConfig};
+pub use context::{context, with_context, ContextGuard};
+pub use encode::Location;
+pub use error::Error;
+pub use fields::Fields;
+pub use filter::{Filter, LevelRange, LoggerPrefix};
+pub use format::{ColorChoice, Format, JsonFormat, LogfmtFormat, PatternError, TextFormat};
+pub use handler::Handler;
+pub use ingest::ForeignRecord;
+pub use level::{Level, LevelName};
+pub use logger::Logger;
+pub use pipeline::{HandlerStats, Overflow, Stats};
+pub use record::{Record, ThreadInfo};
+pub use sink::{
+    Batch, CaptureSink, Captured, ConsoleSink, FileSink, FileSinkOptions, NullSink, Sink,
+    SinkError, Stream,
+};
+pub use value::{debug, display, error, DebugValue, DisplayValue, ErrorChain, ErrorValue, ToField, Value};
+
+use pipeline::Core;
+
+/// A running logjet instance. Cheap to clone.
+#[derive(Clone)]
+pub struct Logjet {
+    core: Arc<Core>,
+}
+
+impl Logjet {
+    /// The logger called `name` (dotted; "" or "root" is the root logger).
+    pub fn logger(&self, name: &str) -> Logger {
+        Logger::new(&self.core, name)
+    }
+
+    /// Returns once every record logged before the call is written and the sinks flushed.
+    pub fn flush(&self) {
+        self.core.flush_within(Duration::MAX);
+    }
+
+    /// Like [`Logjet::flush`], giving up after `timeout`; returns whether it completed.
+    pub fn flush_timeout(&self, timeout: Duration) -> bool {
+        self.core.flush_within(timeout)
+    }
+
+    /// A snapshot of the counters.
+    pub fn stats(&self) -> Stats {
+        self.core.stats()
+    }
+
+    /// Writes everything out and stops the backend; later calls write to stderr directly.
+    /// Returns whether everything was written within the exit deadline.
+    pub fn shutdown(&self) -> bool {
+        let deadline = self.core.settings.read().unwrap_or_else(|p| p.into_inner()).exit_deadline;
+        self.core.shutdown(deadline)
+    }
+
+    /// Logs a record built by a foreign caller (owned strings, no static call site).
+    pub fn ingest(&self, record: &ForeignRecord<'_>) {
+        record.submit(&self.core);
+    }
+}
+
+/// Keeps the global instance running; when dropped, writes everything out and stops it.
+#[must_use = "logging stops when the guard is dropped"]
+pub struct Guard {
+    core: &'static Arc<Core>,
+}
+
+impl Guard {
+    /// The global instance, as a [`Logjet`] handle.
+    pub fn logjet(&self) -> Logjet {
+        Logjet {
+            core: self.core.clone(),
+        }
+    }
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        let deadline = self.core.settings.read().unwrap_or_else(|p| p.into_inner()).exit_deadline;
+        self.core.shutdown(deadline);
+    }
+}
+
+/// A logger of the global instance.
+pub fn logger(name: &str) -> Logger {
+    Logger::new(pipeline::global(), name)
+}
+
+/// Flushes the global instance (see [`Logjet::flush`]).
+pub fn flush() {
+    pipeline::global().flush_within(Duration::MAX);
+}
+
+/// Counters of the global instance.
+pub fn stats() -> Stats {
+    pipeline::global().stats()
+}
+
+/// What the macros expand to; not a public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::callsite::Callsite;
+    pub use crate::encode::Encoder;
+    pub use crate::pipeline::log_global;
+}

@@ -1,0 +1,153 @@
+//! The logging macros. A disabled call costs one relaxed atomic load and a compare, and
+//! evaluates none of its arguments.
+
+/// Logs at a given level: `log!(Level::INFO, "fmt {}", arg; key = value, ...)`, or through
+/// a logger: `log!(logger: my_logger, Level::INFO, ...)`.
+///
+/// Fields follow the `;`. `key = value` records a typed value (integers, floats, bools,
+/// strings, bytes, `Option`, errors); `key = %value` records its `Display`, `key = ?value`
+/// its `Debug`. Keys are identifiers or string literals.
+///
+/// Without a logger, the record goes to the global instance under a logger named after
+/// the module path (`my_app::db` logs as `my_app.db`).
+#[macro_export]
+macro_rules! log {
+    (logger: $logger:expr, $level:expr, $fmt:literal $(, $arg:expr)* $(,)? $(; $($fields:tt)*)?) => {{
+        let __logjet_logger: &$crate::Logger = &$logger;
+        let __logjet_level: $crate::Level = $level;
+        if __logjet_logger.enabled(__logjet_level) {
+            __logjet_logger.__log(
+                $crate::__callsite!(),
+                __logjet_level,
+                ::std::format_args!($fmt $(, $arg)*),
+                |__logjet_enc: &mut $crate::__private::Encoder<'_>| {
+                    $crate::__encode_fields!(__logjet_enc, $($($fields)*)?);
+                },
+            );
+        }
+    }};
+    ($level:expr, $fmt:literal $(, $arg:expr)* $(,)? $(; $($fields:tt)*)?) => {{
+        let __logjet_level: $crate::Level = $level;
+        let __logjet_site = $crate::__callsite!();
+        if __logjet_site.might_log(__logjet_level.as_u8()) {
+            $crate::__private::log_global(
+                __logjet_site,
+                __logjet_level,
+                ::std::format_args!($fmt $(, $arg)*),
+                |__logjet_enc: &mut $crate::__private::Encoder<'_>| {
+                    $crate::__encode_fields!(__logjet_enc, $($($fields)*)?);
+                },
+            );
+        }
+    }};
+}
+
+/// Logs at TRACE (5). See [`log!`] for the syntax.
+#[macro_export]
+macro_rules! trace {
+    (logger: $logger:expr, $($rest:tt)+) => { $crate::log!(logger: $logger, $crate::Level::TRACE, $($rest)+) };
+    ($($rest:tt)+) => { $crate::log!($crate::Level::TRACE, $($rest)+) };
+}
+
+/// Logs at DEBUG (10). See [`log!`] for the syntax.
+#[macro_export]
+macro_rules! debug {
+    (logger: $logger:expr, $($rest:tt)+) => { $crate::log!(logger: $logger, $crate::Level::DEBUG, $($rest)+) };
+    ($($rest:tt)+) => { $crate::log!($crate::Level::DEBUG, $($rest)+) };
+}
+
+/// Logs at INFO (20). See [`log!`] for the syntax.
+///
+/// ```
+/// let user = 42;
+/// logjet::info!("user {user} logged in"; user_id = user, ip = "10.0.0.1", latency_ms = 3.5);
+/// ```
+#[macro_export]
+macro_rules! info {
+    (logger: $logger:expr, $($rest:tt)+) => { $crate::log!(logger: $logger, $crate::Level::INFO, $($rest)+) };
+    ($($rest:tt)+) => { $crate::log!($crate::Level::INFO, $($rest)+) };
+}
+
+/// Logs at WARNING (30). See [`log!`] for the syntax.
+#[macro_export]
+macro_rules! warning {
+    (logger: $logger:expr, $($rest:tt)+) => { $crate::log!(logger: $logger, $crate::Level::WARNING, $($rest)+) };
+    ($($rest:tt)+) => { $crate::log!($crate::Level::WARNING, $($rest)+) };
+}
+
+/// Logs at WARNING (30); the same as [`warning!`].
+#[macro_export]
+macro_rules! warn {
+    ($($rest:tt)+) => { $crate::warning!($($rest)+) };
+}
+
+/// Logs at ERROR (40): written at once, not at the next flush interval. See [`log!`].
+#[macro_export]
+macro_rules! error {
+    (logger: $logger:expr, $($rest:tt)+) => { $crate::log!(logger: $logger, $crate::Level::ERROR, $($rest)+) };
+    ($($rest:tt)+) => { $crate::log!($crate::Level::ERROR, $($rest)+) };
+}
+
+/// Logs at CRITICAL (50). See [`log!`] for the syntax.
+#[macro_export]
+macro_rules! critical {
+    (logger: $logger:expr, $($rest:tt)+) => { $crate::log!(logger: $logger, $crate::Level::CRITICAL, $($rest)+) };
+    ($($rest:tt)+) => { $crate::log!($crate::Level::CRITICAL, $($rest)+) };
+}
+
+/// Builds [`Fields`](crate::Fields) for `bind` and `context`: `fields!(request_id = id, user = %name)`.
+#[macro_export]
+macro_rules! fields {
+    ($($fields:tt)*) => {
+        $crate::Fields::build(|__logjet_enc: &mut $crate::__private::Encoder<'_>| {
+            $crate::__encode_fields!(__logjet_enc, $($fields)*);
+        })
+    };
+}
+
+/// The static call site of the invocation it expands in.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __callsite {
+    () => {{
+        fn __logjet_here() {}
+        static __LOGJET_CALLSITE: $crate::__private::Callsite = $crate::__private::Callsite::new(
+            ::std::module_path!(),
+            ::std::file!(),
+            ::std::line!(),
+            || ::std::any::type_name_of_val(&__logjet_here),
+        );
+        &__LOGJET_CALLSITE
+    }};
+}
+
+/// Encodes `key = value`, `key = %value`, `key = ?value` lists.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __encode_fields {
+    ($enc:ident, ) => {};
+    ($enc:ident, $key:ident = % $value:expr $(, $($rest:tt)*)?) => {
+        $enc.field_static(::std::stringify!($key), &$crate::DisplayValue(&$value));
+        $crate::__encode_fields!($enc, $($($rest)*)?);
+    };
+    ($enc:ident, $key:ident = ? $value:expr $(, $($rest:tt)*)?) => {
+        $enc.field_static(::std::stringify!($key), &$crate::DebugValue(&$value));
+        $crate::__encode_fields!($enc, $($($rest)*)?);
+    };
+    ($enc:ident, $key:ident = $value:expr $(, $($rest:tt)*)?) => {
+        $enc.field_static(::std::stringify!($key), &$value);
+        $crate::__encode_fields!($enc, $($($rest)*)?);
+    };
+    ($enc:ident, $key:literal = % $value:expr $(, $($rest:tt)*)?) => {
+        $enc.field_static($key, &$crate::DisplayValue(&$value));
+        $crate::__encode_fields!($enc, $($($rest)*)?);
+    };
+    ($enc:ident, $key:literal = ? $value:expr $(, $($rest:tt)*)?) => {
+        $enc.field_static($key, &$crate::DebugValue(&$value));
+        $crate::__encode_fields!($enc, $($($rest)*)?);
+    };
+    ($enc:ident, $key:literal = $value:expr $(, $($rest:tt)*)?) => {
+        $enc.field_static($key, &$value);
+        $crate::__encode_fields!($enc, $($($rest)*)?);
+    };
+}

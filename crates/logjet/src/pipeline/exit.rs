@@ -1,0 +1,79 @@
+//! Draining at process exit and on panic, for every running instance, without a guard.
+
+use std::panic::PanicHookInfo;
+use std::sync::{Arc, Mutex, Once, Weak};
+
+use super::{lock, Core};
+use crate::level::Level;
+
+static RUNNING: Mutex<Vec<Weak<Core>>> = Mutex::new(Vec::new());
+
+/// Remembers a started instance so that the exit and panic hooks drain it, and installs
+/// those hooks on first use.
+pub(super) fn watch(core: &Arc<Core>) {
+    {
+        let mut running = lock(&RUNNING);
+        running.retain(|w| w.strong_count() > 0);
+        running.push(Arc::downgrade(core));
+    }
+    static HOOKS: Once = Once::new();
+    HOOKS.call_once(|| {
+        // SAFETY: `drain_at_exit` is an `extern "C" fn()` that does not unwind.
+        unsafe { libc::atexit(drain_at_exit) };
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            previous(info);
+            record_panic(info);
+            drain_all();
+        }));
+    });
+}
+
+extern "C" fn drain_at_exit() {
+    // Nothing may unwind out of an `extern "C"` function.
+    let _ = std::panic::catch_unwind(drain_all);
+}
+
+/// Waits, up to each instance's exit deadline, until everything logged is written.
+fn drain_all() {
+    let instances: Vec<Arc<Core>> = lock(&RUNNING).iter().filter_map(Weak::upgrade).collect();
+    for core in instances {
+        let deadline = core
+            .settings
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .exit_deadline;
+        core.flush_within(deadline);
+    }
+}
+
+/// Logs the panic as a CRITICAL record of logger `panic`, so that it reaches the log files
+/// and not only stderr.
+fn record_panic(info: &PanicHookInfo<'_>) {
+    let Some(core) = super::GLOBAL.get().filter(|c| c.is_running()) else {
+        return;
+    };
+    let logger = crate::logger::Logger::new(core, "panic");
+    if !logger.enabled(Level::CRITICAL) {
+        return;
+    }
+    let payload = info
+        .payload()
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| info.payload().downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("Box<dyn Any>");
+    let location = info
+        .location()
+        .map(|l| format!("{}:{}", l.file(), l.line()))
+        .unwrap_or_default();
+    super::submit_record(
+        core,
+        Level::CRITICAL,
+        logger.id(),
+        None,
+        format_args!("panic: {payload}"),
+        None,
+        |enc| enc.field_static("location", &location.as_str()),
+    );
+}

@@ -1,0 +1,305 @@
+//! The pipeline: per-thread rings on the callers' side, one backend thread that drains
+//! them, and the handlers it writes through.
+
+mod backend;
+mod exit;
+mod overflow;
+mod producer;
+mod ring;
+mod stats;
+mod topology;
+
+pub use overflow::Overflow;
+pub use stats::{HandlerStats, Stats};
+
+pub(crate) use producer::{enqueue_encoded, submit_record};
+pub(crate) use topology::Topology;
+
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
+use std::sync::{Arc, Condvar, Mutex, OnceLock, RwLock};
+use std::thread::{JoinHandle, Thread};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use std::fmt;
+
+use crate::callsite::{Callsite, UNREGISTERED};
+use crate::encode::Encoder;
+use crate::handler::Handler;
+use crate::level::Level;
+use crate::logger::LoggerRegistry;
+use ring::Ring;
+use stats::HandlerCounters;
+
+/// No backend runs: records go straight to stderr (before the first start, and after
+/// shutdown).
+const STOPPED: u8 = 0;
+const RUNNING: u8 = 1;
+
+/// Settings the callers read; fixed while the backend runs.
+#[derive(Clone, Debug)]
+pub(crate) struct Settings {
+    pub overflow: Overflow,
+    pub never_drop_at: Option<Level>,
+    /// Records at this level or above wake the backend at once.
+    pub immediate_level: Level,
+    pub ring_capacity: usize,
+    /// Longest time a record may wait on the backend's side before it is written.
+    pub flush_interval: Duration,
+    /// How long the exit and panic hooks wait for the backend to drain.
+    pub exit_deadline: Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            overflow: Overflow::Block,
+            never_drop_at: None,
+            immediate_level: Level::ERROR,
+            ring_capacity: 1 << 20,
+            flush_interval: Duration::from_millis(100),
+            exit_deadline: Duration::from_secs(5),
+        }
+    }
+}
+
+/// State shared by the callers, the backend and the handles of one logjet instance.
+pub(crate) struct Core {
+    /// Distinguishes instances in the per-thread ring tables.
+    pub(crate) id: u64,
+    state: AtomicU8,
+    pub(crate) loggers: LoggerRegistry,
+    pub(crate) settings: RwLock<Settings>,
+    /// `Settings::immediate_level`, where callers can read it without a lock.
+    pub(crate) immediate_level: AtomicU8,
+    /// Every ring a thread registered; the backend takes new ones when `rings_changed`.
+    rings: Mutex<Vec<Arc<Ring>>>,
+    rings_changed: AtomicBool,
+    backend: Mutex<Option<JoinHandle<()>>>,
+    backend_thread: RwLock<Option<Thread>>,
+    /// Handlers for the backend to take over when it starts.
+    pending_handlers: Mutex<Option<Vec<Handler>>>,
+    pub(crate) topology: RwLock<Arc<Topology>>,
+    flush: FlushSync,
+    stop_requested: AtomicBool,
+    /// Counters of the current handlers, for `stats()`.
+    handler_counters: Mutex<Vec<Arc<HandlerCounters>>>,
+    /// Totals of rings whose threads have exited and whose records are all written.
+    retired: stats::RetiredRings,
+    pub(crate) drop_reports: AtomicU64,
+}
+
+/// `flush()` callers wait here for the backend to finish the round that covers them.
+struct FlushSync {
+    requested: AtomicU64,
+    done: Mutex<u64>,
+    cond: Condvar,
+}
+
+/// When the first instance was created: Python's `relativeCreated` counts from here.
+pub(crate) fn start_ns() -> u64 {
+    static START: OnceLock<u64> = OnceLock::new();
+    *START.get_or_init(now_ns)
+}
+
+/// The wall clock in nanoseconds since the Unix epoch.
+#[inline]
+pub(crate) fn now_ns() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64)
+}
+
+impl Core {
+    pub(crate) fn new() -> Arc<Core> {
+        static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+        start_ns();
+        Arc::new(Core {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            state: AtomicU8::new(STOPPED),
+            loggers: LoggerRegistry::new(),
+            settings: RwLock::new(Settings::default()),
+            immediate_level: AtomicU8::new(Level::ERROR.as_u8()),
+            rings: Mutex::new(Vec::new()),
+            rings_changed: AtomicBool::new(false),
+            backend: Mutex::new(None),
+            backend_thread: RwLock::new(None),
+            pending_handlers: Mutex::new(None),
+            topology: RwLock::new(Arc::new(Topology::last_resort())),
+            flush: FlushSync {
+                requested: AtomicU64::new(0),
+                done: Mutex::new(0),
+                cond: Condvar::new(),
+            },
+            stop_requested: AtomicBool::new(false),
+            handler_counters: Mutex::new(Vec::new()),
+            retired: stats::RetiredRings::default(),
+            drop_reports: AtomicU64::new(0),
+        })
+    }
+
+    #[inline]
+    pub(crate) fn is_running(&self) -> bool {
+        self.state.load(Ordering::Acquire) == RUNNING
+    }
+
+    /// Installs the handlers and routing, then starts the backend thread.
+    pub(crate) fn start(
+        self: &Arc<Core>,
+        settings: Settings,
+        topology: Topology,
+        handlers: Vec<Handler>,
+    ) -> std::io::Result<()> {
+        let mut backend = lock(&self.backend);
+        if backend.is_some() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::AlreadyExists,
+                "logjet is already running; shut it down first",
+            ));
+        }
+        self.immediate_level
+            .store(settings.immediate_level.as_u8(), Ordering::Relaxed);
+        *self.settings.write().unwrap_or_else(|p| p.into_inner()) = settings;
+        *lock(&self.handler_counters) = handlers
+            .iter()
+            .map(|h| Arc::new(HandlerCounters::new(&h.name)))
+            .collect();
+        *lock(&self.pending_handlers) = Some(handlers);
+        self.loggers.apply(&topology);
+        *self.topology.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(topology);
+        self.stop_requested.store(false, Ordering::SeqCst);
+        let core = self.clone();
+        let handle = std::thread::Builder::new()
+            .name("logjet-backend".into())
+            .spawn(move || backend::run(core))?;
+        *self.backend_thread.write().unwrap_or_else(|p| p.into_inner()) =
+            Some(handle.thread().clone());
+        *backend = Some(handle);
+        self.state.store(RUNNING, Ordering::Release);
+        exit::watch(self);
+        Ok(())
+    }
+
+    /// Writes everything logged so far, stops the backend and switches callers to
+    /// synchronous stderr output. Returns whether everything was written within `deadline`.
+    pub(crate) fn shutdown(&self, deadline: Duration) -> bool {
+        let Some(handle) = lock(&self.backend).take() else {
+            return true;
+        };
+        let complete = self.flush_within(deadline);
+        self.state.store(STOPPED, Ordering::Release);
+        self.stop_requested.store(true, Ordering::SeqCst);
+        self.wake_backend();
+        if !self.on_backend_thread() {
+            let _ = handle.join();
+        }
+        *self.backend_thread.write().unwrap_or_else(|p| p.into_inner()) = None;
+        complete
+    }
+
+    /// Waits until every record logged before the call is written and the sinks flushed.
+    /// Returns `false` if `deadline` passed first (or the backend is not running).
+    pub(crate) fn flush_within(&self, deadline: Duration) -> bool {
+        if !self.is_running() || self.on_backend_thread() {
+            return !self.is_running();
+        }
+        let ticket = self.flush.requested.fetch_add(1, Ordering::SeqCst) + 1;
+        self.wake_backend();
+        let until = Instant::now().checked_add(deadline);
+        let mut done = lock(&self.flush.done);
+        while *done < ticket {
+            if !self.is_running() {
+                return false;
+            }
+            // Wake up now and then to notice a backend that stopped.
+            let mut wait = Duration::from_millis(100);
+            if let Some(until) = until {
+                let now = Instant::now();
+                if now >= until {
+                    return false;
+                }
+                wait = wait.min(until - now);
+            }
+            done = self
+                .flush
+                .cond
+                .wait_timeout(done, wait)
+                .unwrap_or_else(|p| p.into_inner())
+                .0;
+        }
+        true
+    }
+
+    /// Whether the caller is a backend thread (which must never wait for itself). Safe
+    /// to call during thread-local destruction, as at process exit.
+    fn on_backend_thread(&self) -> bool {
+        producer::IS_BACKEND.try_with(|b| b.get()).unwrap_or(false)
+    }
+
+    pub(crate) fn wake_backend(&self) {
+        if let Some(thread) = self
+            .backend_thread
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+        {
+            thread.unpark();
+        }
+    }
+
+    pub(crate) fn register_ring(&self, ring: Arc<Ring>) {
+        lock(&self.rings).push(ring);
+        self.rings_changed.store(true, Ordering::Release);
+    }
+
+    pub(crate) fn stats(&self) -> Stats {
+        let rings = lock(&self.rings);
+        let (mut pushed, mut dropped) = self.retired.totals();
+        for ring in rings.iter() {
+            pushed += ring.pushed.load(Ordering::Relaxed);
+            dropped += ring.dropped.load(Ordering::Relaxed);
+        }
+        drop(rings);
+        Stats {
+            emitted: pushed + dropped,
+            dropped,
+            drop_reports: self.drop_reports.load(Ordering::Relaxed),
+            handlers: lock(&self.handler_counters)
+                .iter()
+                .map(|c| c.snapshot())
+                .collect(),
+        }
+    }
+}
+
+/// Locks a mutex, ignoring poisoning: every structure behind these locks stays valid
+/// when a holder panics, and logging must keep working after a panic.
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// The entry point of the macros that name no logger: registers the call site on its
+/// first call, then captures the record into the global instance.
+#[inline]
+pub fn log_global(
+    site: &'static Callsite,
+    level: Level,
+    message: fmt::Arguments<'_>,
+    fields: impl FnOnce(&mut Encoder<'_>),
+) {
+    let core = global();
+    if site.threshold() == UNREGISTERED {
+        let topology = core.topology.read().unwrap_or_else(|p| p.into_inner()).clone();
+        core.loggers.register_callsite(site, &topology);
+        if !site.might_log(level.as_u8()) {
+            return;
+        }
+    }
+    submit_record(core, level, site.logger_id(), Some(site), message, None, fields);
+}
+
+static GLOBAL: OnceLock<Arc<Core>> = OnceLock::new();
+
+/// The instance behind the macros that name no logger, created on first use.
+pub(crate) fn global() -> &'static Arc<Core> {
+    GLOBAL.get_or_init(Core::new)
+}

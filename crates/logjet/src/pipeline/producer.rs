@@ -1,0 +1,222 @@
+//! The caller's side of a log call: encode into a reused per-thread buffer, copy into
+//! this thread's ring, and apply the overflow policy when the ring is full.
+
+use std::cell::{Cell, RefCell};
+use std::fmt;
+use std::io::Write as _;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+use super::ring::{Producer, Ring};
+use super::{now_ns, Core, Overflow};
+use crate::callsite::Callsite;
+use crate::encode::{self, Encoder};
+use crate::format::{Format, TextFormat};
+use crate::level::Level;
+use crate::record::{Record, ThreadInfo};
+
+/// This thread's rings (one per running instance it logged to) and its encode buffer.
+struct ThreadState {
+    scratch: RefCell<Vec<u8>>,
+    rings: RefCell<Vec<LocalRing>>,
+}
+
+struct LocalRing {
+    core_id: u64,
+    ring: Arc<Ring>,
+    producer: Producer,
+}
+
+impl Drop for ThreadState {
+    fn drop(&mut self) {
+        for local in self.rings.get_mut().iter() {
+            local.ring.close();
+        }
+    }
+}
+
+thread_local! {
+    static THREAD: ThreadState = ThreadState {
+        scratch: RefCell::new(Vec::with_capacity(1024)),
+        rings: RefCell::new(Vec::new()),
+    };
+    /// Set on the backend thread, which must never wait for its own queue.
+    pub(super) static IS_BACKEND: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Captures one record: encodes it and queues it for the backend.
+#[inline]
+pub(crate) fn submit_record(
+    core: &Core,
+    level: Level,
+    logger_id: u32,
+    site: Option<&'static Callsite>,
+    message: fmt::Arguments<'_>,
+    bound: Option<&[u8]>,
+    fields: impl FnOnce(&mut Encoder<'_>),
+) {
+    let timestamp = now_ns();
+    // `fields` runs once; the closure is FnMut so that the exit path below can use it when
+    // the thread-local path did not run.
+    let mut fields = Some(fields);
+    let mut encode_into = |buf: &mut Vec<u8>| {
+        buf.clear();
+        let mut enc =
+            encode::begin_record(buf, level.as_u8(), logger_id, timestamp, site, message);
+        crate::context::append_to(&mut enc);
+        if let Some(bound) = bound {
+            enc.raw_fields(bound);
+        }
+        if let Some(fields) = fields.take() {
+            fields(&mut enc);
+        }
+    };
+    let queued = THREAD.try_with(|thread| match thread.scratch.try_borrow_mut() {
+        Ok(mut buf) => {
+            encode_into(&mut buf);
+            enqueue(core, level, &buf, thread);
+        }
+        // A `Display` impl being formatted for this thread's record logs itself.
+        Err(_) => {
+            let mut buf = Vec::new();
+            encode_into(&mut buf);
+            enqueue(core, level, &buf, thread);
+        }
+    });
+    if queued.is_err() {
+        // This thread is exiting and its thread-locals are gone: write synchronously.
+        let mut buf = Vec::new();
+        encode_into(&mut buf);
+        write_to_stderr(core, &buf);
+    }
+}
+
+/// Hands encoded bytes to a pipeline: what foreign callers (other languages, bridges) use
+/// once they have encoded a record themselves.
+pub(crate) fn enqueue_encoded(core: &Core, level: Level, record: &[u8]) {
+    if THREAD
+        .try_with(|thread| enqueue(core, level, record, thread))
+        .is_err()
+    {
+        write_to_stderr(core, record);
+    }
+}
+
+fn enqueue(core: &Core, level: Level, record: &[u8], thread: &ThreadState) {
+    if !core.is_running() {
+        write_to_stderr(core, record);
+        return;
+    }
+    let Ok(mut rings) = thread.rings.try_borrow_mut() else {
+        write_to_stderr(core, record);
+        return;
+    };
+    let local = match rings.iter().position(|r| r.core_id == core.id) {
+        Some(i) => &mut rings[i],
+        None => {
+            rings.push(new_ring(core));
+            rings.last_mut().expect("just pushed")
+        }
+    };
+    let was_over_half = local.ring.over_half(&local.producer);
+    if !local.ring.try_push(&mut local.producer, record) {
+        push_when_full(core, level, record, local);
+    }
+    let wake = level.as_u8() >= core.immediate_level.load(Ordering::Relaxed)
+        || (!was_over_half && local.ring.over_half(&local.producer));
+    if wake {
+        core.wake_backend();
+    }
+}
+
+fn new_ring(core: &Core) -> LocalRing {
+    let current = std::thread::current();
+    let info = ThreadInfo {
+        name: current
+            .name()
+            .map_or_else(|| format!("{:?}", current.id()), str::to_owned)
+            .into(),
+        // SAFETY: gettid has no preconditions.
+        id: unsafe { libc::gettid() } as u64,
+    };
+    let capacity = core
+        .settings
+        .read()
+        .unwrap_or_else(|p| p.into_inner())
+        .ring_capacity;
+    let ring = Arc::new(Ring::new(capacity, current, info));
+    core.register_ring(ring.clone());
+    LocalRing {
+        core_id: core.id,
+        ring,
+        producer: Ring::producer(),
+    }
+}
+
+/// The ring is full: wait, or drop, as the policy says.
+#[cold]
+fn push_when_full(core: &Core, level: Level, record: &[u8], local: &mut LocalRing) {
+    let (policy, never_drop_at) = {
+        let settings = core.settings.read().unwrap_or_else(|p| p.into_inner());
+        (settings.overflow, settings.never_drop_at)
+    };
+    let on_backend = IS_BACKEND.with(Cell::get);
+    let protected = never_drop_at.is_some_and(|at| level >= at);
+    let deadline = match policy {
+        _ if on_backend => Some(Instant::now()),
+        _ if protected => None,
+        Overflow::Block => None,
+        Overflow::BlockFor(limit) => Some(Instant::now() + limit),
+        Overflow::DropNewest => Some(Instant::now()),
+    };
+    loop {
+        if deadline.is_some_and(|d| Instant::now() >= d) {
+            local.ring.note_drop(now_ns());
+            return;
+        }
+        local.ring.announce_wait();
+        core.wake_backend();
+        if local.ring.try_push(&mut local.producer, record) {
+            return;
+        }
+        if !core.is_running() {
+            write_to_stderr(core, record);
+            return;
+        }
+        std::thread::park_timeout(Duration::from_micros(500));
+        if local.ring.try_push(&mut local.producer, record) {
+            return;
+        }
+    }
+}
+
+/// The synchronous path, when no backend runs (before start, after shutdown, during
+/// thread exit): format the record as text and write it to stderr at once.
+pub(crate) fn write_to_stderr(core: &Core, bytes: &[u8]) {
+    static FORMAT: OnceLock<TextFormat> = OnceLock::new();
+    let decoded = encode::decode(bytes);
+    let logger = core.loggers.by_id(decoded.logger_id);
+    let current = std::thread::current();
+    let thread = ThreadInfo {
+        name: current.name().unwrap_or("?").into(),
+        // SAFETY: gettid has no preconditions.
+        id: unsafe { libc::gettid() } as u64,
+    };
+    let record = Record {
+        level: Level::from_u8(decoded.level).unwrap_or(Level::CRITICAL),
+        timestamp_ns: decoded.timestamp_ns,
+        logger: &logger.name,
+        message: decoded.message,
+        location: decoded.location,
+        thread: &thread,
+        process_id: std::process::id(),
+        fields: decoded.fields,
+        truncated: decoded.flags & encode::FLAG_TRUNCATED != 0,
+    };
+    let mut line = Vec::with_capacity(256);
+    FORMAT
+        .get_or_init(TextFormat::default)
+        .format(&record, &mut line, false);
+    let _ = std::io::stderr().write_all(&line);
+}

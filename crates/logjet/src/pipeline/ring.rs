@@ -1,0 +1,291 @@
+//! A single-producer, single-consumer ring of variable-length records.
+//!
+//! Each logging thread owns the producer side of its own ring, so a log call touches no
+//! shared cache line except its own ring's; the backend thread is the only consumer.
+//! Records are framed by a `u32` length and padded to 8 bytes; a record that does not fit
+//! before the end of the buffer is preceded by a wrap marker and written at the start.
+
+use std::cell::UnsafeCell;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::thread::Thread;
+
+use crate::record::ThreadInfo;
+
+const FRAME_HEADER: usize = 4;
+const WRAP_MARKER: u32 = u32::MAX;
+
+/// Keeps the producer's and the consumer's indices on separate cache lines.
+#[repr(align(128))]
+struct Padded<T>(T);
+
+/// Bytes shared between one producer and one consumer.
+pub(crate) struct Ring {
+    buf: Box<[UnsafeCell<u8>]>,
+    mask: usize,
+    /// Consumer position (bytes, monotonic).
+    head: Padded<AtomicUsize>,
+    /// Producer position (bytes, monotonic).
+    tail: Padded<AtomicUsize>,
+    /// Records the producer pushed (written by the producer only).
+    pub(crate) pushed: AtomicU64,
+    /// Records the producer dropped because the ring was full (written by the producer only).
+    pub(crate) dropped: AtomicU64,
+    /// When the current run of drops began and when it last dropped (ns since the epoch);
+    /// `drop_run_open` says whether a run is open. Written by the producer.
+    first_drop_ns: AtomicU64,
+    last_drop_ns: AtomicU64,
+    drop_run_open: AtomicBool,
+    /// Set by a producer waiting for room; the consumer wakes it after freeing space.
+    waiting: AtomicBool,
+    /// Set when the producing thread has exited: the ring goes once it is empty.
+    closed: AtomicBool,
+    producer: Thread,
+    pub(crate) thread: ThreadInfo,
+}
+
+// SAFETY: the bytes are only written by the single producer in the region between `tail`
+// and `head + capacity`, and only read by the single consumer between `head` and `tail`;
+// the indices are published with release/acquire ordering.
+unsafe impl Sync for Ring {}
+
+/// The producer's private view: its cached copy of the consumer position.
+pub(crate) struct Producer {
+    cached_head: usize,
+}
+
+impl Ring {
+    /// A ring of `capacity` bytes (rounded up to a power of two).
+    pub(crate) fn new(capacity: usize, producer: Thread, thread: ThreadInfo) -> Ring {
+        let capacity = capacity.next_power_of_two();
+        // Zeroed memory from the allocator is mapped lazily: a thread that logs little
+        // does not pay for its whole ring.
+        let bytes: Box<[u8]> = vec![0u8; capacity].into_boxed_slice();
+        // SAFETY: `UnsafeCell<u8>` has the same layout as `u8`.
+        let buf = unsafe { Box::from_raw(Box::into_raw(bytes) as *mut [UnsafeCell<u8>]) };
+        Ring {
+            buf,
+            mask: capacity - 1,
+            head: Padded(AtomicUsize::new(0)),
+            tail: Padded(AtomicUsize::new(0)),
+            pushed: AtomicU64::new(0),
+            dropped: AtomicU64::new(0),
+            first_drop_ns: AtomicU64::new(0),
+            last_drop_ns: AtomicU64::new(0),
+            drop_run_open: AtomicBool::new(false),
+            waiting: AtomicBool::new(false),
+            closed: AtomicBool::new(false),
+            producer,
+            thread,
+        }
+    }
+
+    pub(crate) fn producer() -> Producer {
+        Producer { cached_head: 0 }
+    }
+
+    fn capacity(&self) -> usize {
+        self.mask + 1
+    }
+
+    fn base(&self) -> *mut u8 {
+        UnsafeCell::raw_get(self.buf.as_ptr())
+    }
+
+    /// Copies `record` in, or returns `false` when there is no room now.
+    /// Must only be called by the ring's producer.
+    pub(crate) fn try_push(&self, producer: &mut Producer, record: &[u8]) -> bool {
+        let need = frame_len(record.len());
+        debug_assert!(need <= self.capacity() / 2);
+        let tail = self.tail.0.load(Ordering::Relaxed);
+        let offset = tail & self.mask;
+        let contiguous = self.capacity() - offset;
+        let padding = if contiguous < need { contiguous } else { 0 };
+        if tail + padding + need - producer.cached_head > self.capacity() {
+            producer.cached_head = self.head.0.load(Ordering::Acquire);
+            if tail + padding + need - producer.cached_head > self.capacity() {
+                return false;
+            }
+        }
+        let base = self.base();
+        let mut write_at = offset;
+        if padding > 0 {
+            // SAFETY: [offset, offset + 4) is free (checked above) and inside the buffer:
+            // offsets are multiples of 8, so at least 8 bytes remain before the end.
+            unsafe { std::ptr::write_unaligned(base.add(offset) as *mut u32, WRAP_MARKER) };
+            write_at = 0;
+        }
+        // SAFETY: [write_at, write_at + need) is free and inside the buffer.
+        unsafe {
+            std::ptr::write_unaligned(base.add(write_at) as *mut u32, record.len() as u32);
+            std::ptr::copy_nonoverlapping(
+                record.as_ptr(),
+                base.add(write_at + FRAME_HEADER),
+                record.len(),
+            );
+        }
+        self.tail.0.store(tail + padding + need, Ordering::Release);
+        self.pushed.fetch_add(1, Ordering::Relaxed);
+        true
+    }
+
+    /// Counts a record the producer dropped at `now_ns`. Producer only.
+    pub(crate) fn note_drop(&self, now_ns: u64) {
+        if !self.drop_run_open.load(Ordering::Relaxed) {
+            self.first_drop_ns.store(now_ns, Ordering::Relaxed);
+            self.drop_run_open.store(true, Ordering::Relaxed);
+        }
+        self.last_drop_ns.store(now_ns, Ordering::Relaxed);
+        self.dropped.fetch_add(1, Ordering::Release);
+    }
+
+    /// Closes the current run of drops, returning when it began and when it last dropped.
+    /// Consumer only.
+    pub(crate) fn take_drop_window(&self) -> (u64, u64) {
+        let window = (
+            self.first_drop_ns.load(Ordering::Relaxed),
+            self.last_drop_ns.load(Ordering::Relaxed),
+        );
+        self.drop_run_open.store(false, Ordering::Relaxed);
+        window
+    }
+
+    /// Whether more than half of the ring is in use (the producer nudges the backend then).
+    pub(crate) fn over_half(&self, producer: &Producer) -> bool {
+        self.tail.0.load(Ordering::Relaxed) - producer.cached_head > self.capacity() / 2
+    }
+
+    /// Calls `each` on every record present when the call starts, then frees their space.
+    /// Must only be called by the consumer. Returns how many records were read.
+    pub(crate) fn drain(&self, mut each: impl FnMut(&[u8])) -> usize {
+        let tail = self.tail.0.load(Ordering::Acquire);
+        let mut head = self.head.0.load(Ordering::Relaxed);
+        let mut count = 0;
+        let base = self.base();
+        while head < tail {
+            let offset = head & self.mask;
+            // SAFETY: [head, tail) was published by the producer with release ordering.
+            let len = unsafe { std::ptr::read_unaligned(base.add(offset) as *const u32) };
+            if len == WRAP_MARKER {
+                head += self.capacity() - offset;
+                continue;
+            }
+            let len = len as usize;
+            // SAFETY: as above; the producer does not touch published bytes.
+            let record =
+                unsafe { std::slice::from_raw_parts(base.add(offset + FRAME_HEADER), len) };
+            each(record);
+            head += frame_len(len);
+            count += 1;
+            if count % 256 == 0 {
+                self.release(head);
+            }
+        }
+        self.release(head);
+        count
+    }
+
+    fn release(&self, head: usize) {
+        self.head.0.store(head, Ordering::SeqCst);
+        if self.waiting.load(Ordering::SeqCst) && self.waiting.swap(false, Ordering::SeqCst) {
+            self.producer.unpark();
+        }
+    }
+
+    /// Announces that the producer is about to park until there is room.
+    pub(crate) fn announce_wait(&self) {
+        self.waiting.store(true, Ordering::SeqCst);
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.head.0.load(Ordering::Acquire) == self.tail.0.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn close(&self) {
+        self.closed.store(true, Ordering::Release);
+    }
+
+    pub(crate) fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::Acquire)
+    }
+}
+
+fn frame_len(record_len: usize) -> usize {
+    (FRAME_HEADER + record_len + 7) & !7
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ring(capacity: usize) -> Ring {
+        let info = ThreadInfo {
+            name: "test".into(),
+            id: 1,
+        };
+        Ring::new(capacity, std::thread::current(), info)
+    }
+
+    #[test]
+    fn records_come_out_in_order_across_wraps() {
+        let ring = ring(256);
+        let mut producer = Ring::producer();
+        let mut next_expected = 0u32;
+        for round in 0..200u32 {
+            let len = (round % 37) as usize;
+            let mut record = round.to_ne_bytes().to_vec();
+            record.resize(4 + len, 0xAB);
+            while !ring.try_push(&mut producer, &record) {
+                ring.drain(|r| {
+                    assert_eq!(u32::from_ne_bytes(r[..4].try_into().unwrap()), next_expected);
+                    next_expected += 1;
+                });
+            }
+        }
+        ring.drain(|r| {
+            assert_eq!(u32::from_ne_bytes(r[..4].try_into().unwrap()), next_expected);
+            next_expected += 1;
+        });
+        assert_eq!(next_expected, 200);
+        assert!(ring.is_empty());
+    }
+
+    #[test]
+    fn a_full_ring_refuses_instead_of_overwriting() {
+        let ring = ring(128);
+        let mut producer = Ring::producer();
+        let record = [7u8; 28];
+        let mut accepted = 0;
+        while ring.try_push(&mut producer, &record) {
+            accepted += 1;
+        }
+        assert_eq!(accepted, 4);
+        assert_eq!(ring.drain(|r| assert_eq!(r, &record)), 4);
+        assert!(ring.try_push(&mut producer, &record));
+    }
+
+    #[test]
+    fn concurrent_producer_and_consumer_lose_nothing() {
+        let ring = std::sync::Arc::new(ring(1024));
+        let consumer = {
+            let ring = ring.clone();
+            std::thread::spawn(move || {
+                let mut seen = 0u64;
+                while seen < 100_000 {
+                    ring.drain(|r| {
+                        assert_eq!(u64::from_ne_bytes(r[..8].try_into().unwrap()), seen);
+                        seen += 1;
+                    });
+                }
+            })
+        };
+        let mut producer = Ring::producer();
+        for i in 0..100_000u64 {
+            let mut record = i.to_ne_bytes().to_vec();
+            record.resize(8 + (i % 50) as usize, 1);
+            while !ring.try_push(&mut producer, &record) {
+                std::hint::spin_loop();
+            }
+        }
+        consumer.join().unwrap();
+    }
+}

@@ -1,0 +1,107 @@
+//! The record as filters and formatters see it: a borrowed view of the captured bytes.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use crate::encode::{FieldIter, Location};
+use crate::level::Level;
+use crate::value::Value;
+
+/// The thread a record was logged on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ThreadInfo {
+    /// The thread's name (`main` for the main thread, `Thread-N` for unnamed ones).
+    pub name: Box<str>,
+    /// The operating system's thread id.
+    pub id: u64,
+}
+
+/// One log record, decoded on the backend thread. Borrowed: copy out what you keep.
+#[derive(Clone, Copy)]
+pub struct Record<'a> {
+    pub(crate) level: Level,
+    pub(crate) timestamp_ns: u64,
+    pub(crate) logger: &'a str,
+    pub(crate) message: &'a str,
+    pub(crate) location: Location<'a>,
+    pub(crate) thread: &'a ThreadInfo,
+    pub(crate) process_id: u32,
+    pub(crate) fields: &'a [u8],
+    pub(crate) truncated: bool,
+}
+
+impl<'a> Record<'a> {
+    /// Severity.
+    pub fn level(&self) -> Level {
+        self.level
+    }
+
+    /// When the call was made, in nanoseconds since the Unix epoch (UTC).
+    pub fn timestamp_ns(&self) -> u64 {
+        self.timestamp_ns
+    }
+
+    /// When the call was made.
+    pub fn timestamp(&self) -> SystemTime {
+        UNIX_EPOCH + Duration::from_nanos(self.timestamp_ns)
+    }
+
+    /// The dotted logger name (`app.db`).
+    pub fn logger(&self) -> &'a str {
+        self.logger
+    }
+
+    /// The formatted message.
+    pub fn message(&self) -> &'a str {
+        self.message
+    }
+
+    /// Module, file, function and line of the call.
+    pub fn location(&self) -> Location<'a> {
+        self.location
+    }
+
+    /// The thread that logged the record.
+    pub fn thread(&self) -> &'a ThreadInfo {
+        self.thread
+    }
+
+    /// The process id.
+    pub fn process_id(&self) -> u32 {
+        self.process_id
+    }
+
+    /// Whether a message, value or field was cut to respect the size limits.
+    pub fn is_truncated(&self) -> bool {
+        self.truncated
+    }
+
+    /// The fields: scoped context first, then the logger's bound fields, then the call's
+    /// own. A key given more than once appears once, with the last value given.
+    pub fn fields(&self) -> impl Iterator<Item = (&'a str, Value<'a>)> + 'a {
+        let all = FieldIter::new(self.fields);
+        let later = all.clone();
+        all.enumerate().filter_map(move |(i, (key, value))| {
+            let overridden = later.clone().skip(i + 1).any(|(k, _)| k == key);
+            (!overridden).then_some((key, value))
+        })
+    }
+
+    /// The value of field `key`, if the record has it.
+    pub fn field(&self, key: &str) -> Option<Value<'a>> {
+        FieldIter::new(self.fields)
+            .filter(|(k, _)| *k == key)
+            .last()
+            .map(|(_, v)| v)
+    }
+}
+
+impl std::fmt::Debug for Record<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Record")
+            .field("level", &self.level)
+            .field("logger", &self.logger)
+            .field("message", &self.message)
+            .field("fields", &self.fields().collect::<Vec<_>>())
+            .finish_non_exhaustive()
+    }
+}

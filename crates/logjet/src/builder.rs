@@ -13,7 +13,13 @@ use crate::{Guard, Logjet};
 pub struct LoggerConfig {
     level: Option<Level>,
     propagate: bool,
-    handlers: Vec<Handler>,
+    handlers: Vec<HandlerRef>,
+}
+
+/// A logger's handler: its own, or one defined on the builder and shared by name.
+enum HandlerRef {
+    Owned(Handler),
+    Named(String),
 }
 
 impl LoggerConfig {
@@ -40,7 +46,14 @@ impl LoggerConfig {
 
     /// A handler for this logger's records (and its descendants').
     pub fn handler(mut self, handler: Handler) -> LoggerConfig {
-        self.handlers.push(handler);
+        self.handlers.push(HandlerRef::Owned(handler));
+        self
+    }
+
+    /// A handler defined with [`Builder::define_handler`], shared by name (as Python
+    /// configurations list handler names under each logger).
+    pub fn handler_named(mut self, name: impl Into<String>) -> LoggerConfig {
+        self.handlers.push(HandlerRef::Named(name.into()));
         self
     }
 }
@@ -64,8 +77,9 @@ impl Default for LoggerConfig {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub struct Builder {
-    root_level: Level,
-    root_handlers: Vec<Handler>,
+    /// Handlers defined by name, attached to loggers with [`LoggerConfig::handler_named`].
+    handlers: Vec<Handler>,
+    root: LoggerConfig,
     loggers: Vec<(String, LoggerConfig)>,
     settings: Settings,
 }
@@ -80,8 +94,8 @@ impl Builder {
     /// Root level INFO, no handlers, lossless (`Overflow::Block`) queues of 1 MiB per thread.
     pub fn new() -> Builder {
         Builder {
-            root_level: Level::INFO,
-            root_handlers: Vec::new(),
+            handlers: Vec::new(),
+            root: LoggerConfig::new().level(Level::INFO),
             loggers: Vec::new(),
             settings: Settings::default(),
         }
@@ -89,13 +103,26 @@ impl Builder {
 
     /// The root logger's level: loggers without a level of their own inherit it.
     pub fn level(mut self, level: Level) -> Builder {
-        self.root_level = level;
+        self.root.level = Some(level);
         self
     }
 
     /// Adds a handler to the root logger: every record that propagates reaches it.
     pub fn handler(mut self, handler: Handler) -> Builder {
-        self.root_handlers.push(handler);
+        self.root.handlers.push(HandlerRef::Owned(handler));
+        self
+    }
+
+    /// Defines a handler without attaching it: loggers refer to it by name with
+    /// [`LoggerConfig::handler_named`] (and [`Builder::root_handler_named`]).
+    pub fn define_handler(mut self, handler: Handler) -> Builder {
+        self.handlers.push(handler);
+        self
+    }
+
+    /// Attaches a handler defined with [`Builder::define_handler`] to the root logger.
+    pub fn root_handler_named(mut self, name: impl Into<String>) -> Builder {
+        self.root.handlers.push(HandlerRef::Named(name.into()));
         self
     }
 
@@ -155,10 +182,10 @@ impl Builder {
     /// reach it.
     ///
     /// # Errors
-    /// The backend thread could not be started.
+    /// A handler name that was never defined; the backend thread could not be started.
     pub fn build(self) -> Result<Logjet, Error> {
         let core = Core::new();
-        self.start(&core)?;
+        self.configure(&core)?;
         Ok(Logjet { core })
     }
 
@@ -167,22 +194,53 @@ impl Builder {
     /// logjet still drains at process exit and on panic.
     ///
     /// # Errors
-    /// [`Error::AlreadyRunning`] if the global instance runs already.
+    /// [`Error::AlreadyRunning`] if the global instance runs already; the errors of
+    /// [`Builder::build`].
     pub fn init(self) -> Result<Guard, Error> {
         let core = pipeline::global();
-        self.start(core)?;
+        if core.has_backend() {
+            return Err(Error::AlreadyRunning);
+        }
+        self.configure(core)?;
         Ok(Guard { core })
     }
 
-    fn start(self, core: &Arc<Core>) -> Result<(), Error> {
-        let mut handlers = self.root_handlers;
+    /// Replaces the configuration of a running instance atomically: records logged
+    /// before, during and after the switch are each written exactly once, the old
+    /// handlers flushed and closed. On error nothing changes.
+    ///
+    /// # Errors
+    /// As [`Builder::build`].
+    pub fn reconfigure(self, logjet: &Logjet) -> Result<(), Error> {
+        self.configure(&logjet.core)
+    }
+
+    /// Resolves handler references into one handler list and the logger topology.
+    fn configure(self, core: &Arc<Core>) -> Result<(), Error> {
+        let mut handlers = self.handlers;
+        let defined = handlers.len();
         let mut topology_loggers = Vec::new();
-        let root_indices = (0..handlers.len()).collect();
-        topology_loggers.push((String::new(), Some(self.root_level), root_indices, false));
-        for (name, config) in self.loggers {
-            let first = handlers.len();
-            handlers.extend(config.handlers);
-            let indices = (first..handlers.len()).collect();
+        let loggers = std::iter::once((String::new(), self.root)).chain(self.loggers);
+        for (name, config) in loggers {
+            let mut indices = Vec::new();
+            for handler in config.handlers {
+                match handler {
+                    HandlerRef::Owned(h) => {
+                        indices.push(handlers.len());
+                        handlers.push(h);
+                    }
+                    HandlerRef::Named(wanted) => {
+                        let index = handlers[..defined]
+                            .iter()
+                            .position(|h| h.name == wanted)
+                            .ok_or_else(|| Error::UnknownHandler {
+                                logger: if name.is_empty() { "root".into() } else { name.clone() },
+                                handler: wanted,
+                            })?;
+                        indices.push(index);
+                    }
+                }
+            }
             topology_loggers.push((name, config.level, indices, config.propagate));
         }
         let mut topology = Topology::new(handlers.iter().map(|h| h.level).collect());
@@ -191,13 +249,10 @@ impl Builder {
             if level.is_some() {
                 settings.level = level;
             }
-            settings.handlers.extend::<Vec<usize>>(indices);
+            settings.handlers.extend(indices);
             settings.propagate = propagate;
         }
-        core.start(self.settings, topology, handlers)
-            .map_err(|e| match e.kind() {
-                std::io::ErrorKind::AlreadyExists => Error::AlreadyRunning,
-                _ => Error::io("starting the backend thread", e),
-            })
+        core.configure(self.settings, topology, handlers)
+            .map_err(|e| Error::io("starting the backend thread", e))
     }
 }

@@ -9,6 +9,13 @@ use std::io;
 pub enum Error {
     /// The global instance is already running: shut it down (drop its guard) first.
     AlreadyRunning,
+    /// A logger refers to a handler name that no handler has.
+    UnknownHandler {
+        /// The logger ("root" for the root logger).
+        logger: String,
+        /// The missing handler name.
+        handler: String,
+    },
     /// An I/O operation failed; `context` says which (which handler, which path).
     Io {
         /// What was being done.
@@ -31,6 +38,9 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::AlreadyRunning => f.write_str("logjet is already running"),
+            Error::UnknownHandler { logger, handler } => {
+                write!(f, "logger {logger:?} refers to handler {handler:?}, which is not defined")
+            }
             Error::Io { context, source } => write!(f, "{context}: {source}"),
         }
     }
@@ -39,7 +49,7 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Error::AlreadyRunning => None,
+            Error::AlreadyRunning | Error::UnknownHandler { .. } => None,
             Error::Io { source, .. } => Some(source),
         }
     }

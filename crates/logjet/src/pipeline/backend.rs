@@ -11,7 +11,7 @@ use super::producer::IS_BACKEND;
 use super::ring::Ring;
 use super::stats::HandlerCounters;
 use super::topology::LAST_RESORT_LEVEL;
-use super::{lock, now_ns, Core, Topology};
+use super::{lock, now_ns, Core, Pending, Topology};
 use crate::encode::{self, Encoder};
 use crate::handler::Handler;
 use crate::level::Level;
@@ -162,19 +162,12 @@ struct Backend {
 
 pub(super) fn run(core: Arc<Core>) {
     IS_BACKEND.with(|b| b.set(true));
-    let handlers = lock(&core.pending_handlers).take().unwrap_or_default();
-    let counters = lock(&core.handler_counters).clone();
-    let outputs = handlers
-        .into_iter()
-        .zip(counters)
-        .map(|(h, c)| Output::new(h, c))
-        .collect();
     let last_resort = Handler::new("last resort", ConsoleSink::stderr()).level(LAST_RESORT_LEVEL);
     let topology = core.topology.read().unwrap_or_else(|p| p.into_inner()).clone();
     let flush_done = *lock(&core.flush.done);
     let mut backend = Backend {
         core,
-        outputs,
+        outputs: Vec::new(),
         last_resort: Output::new(last_resort, Arc::new(HandlerCounters::new("last resort"))),
         sources: Vec::new(),
         topology,
@@ -191,15 +184,20 @@ pub(super) fn run(core: Arc<Core>) {
 
 impl Backend {
     fn run(&mut self) {
-        let max_idle = self
-            .core
-            .settings
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .flush_interval
-            .max(MIN_IDLE);
+        let mut max_idle = MIN_IDLE;
         let mut idle = MIN_IDLE;
         loop {
+            let pending = lock(&self.core.pending).take();
+            if let Some(pending) = pending {
+                self.switch_to(pending);
+                max_idle = self
+                    .core
+                    .settings
+                    .read()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .flush_interval
+                    .max(MIN_IDLE);
+            }
             // Read the flush ticket before draining: every record committed before the
             // ticket was taken is then visible to this round.
             let ticket = self.core.flush.requested.load(Ordering::SeqCst);
@@ -237,6 +235,22 @@ impl Backend {
                 idle = MIN_IDLE;
             }
         }
+    }
+
+    /// Flushes and closes the current handlers, then routes by the new configuration.
+    fn switch_to(&mut self, pending: Pending) {
+        for output in &mut self.outputs {
+            output.flush_sink();
+            output.publish();
+        }
+        self.outputs = pending
+            .handlers
+            .into_iter()
+            .zip(pending.counters)
+            .map(|(h, c)| Output::new(h, c))
+            .collect();
+        self.topology = pending.topology;
+        self.routes.clear();
     }
 
     fn adopt_new_rings(&mut self) {

@@ -76,8 +76,8 @@ pub(crate) struct Core {
     rings_changed: AtomicBool,
     backend: Mutex<Option<JoinHandle<()>>>,
     backend_thread: RwLock<Option<Thread>>,
-    /// Handlers for the backend to take over when it starts.
-    pending_handlers: Mutex<Option<Vec<Handler>>>,
+    /// A configuration for the backend to switch to at the start of its next round.
+    pending: Mutex<Option<Pending>>,
     pub(crate) topology: RwLock<Arc<Topology>>,
     flush: FlushSync,
     stop_requested: AtomicBool,
@@ -86,6 +86,13 @@ pub(crate) struct Core {
     /// Totals of rings whose threads have exited and whose records are all written.
     retired: stats::RetiredRings,
     pub(crate) drop_reports: AtomicU64,
+}
+
+/// Handlers and routing waiting to be taken over by the backend.
+pub(crate) struct Pending {
+    pub handlers: Vec<Handler>,
+    pub counters: Vec<Arc<HandlerCounters>>,
+    pub topology: Arc<Topology>,
 }
 
 /// `flush()` callers wait here for the backend to finish the round that covers them.
@@ -123,7 +130,7 @@ impl Core {
             rings_changed: AtomicBool::new(false),
             backend: Mutex::new(None),
             backend_thread: RwLock::new(None),
-            pending_handlers: Mutex::new(None),
+            pending: Mutex::new(None),
             topology: RwLock::new(Arc::new(Topology::last_resort())),
             flush: FlushSync {
                 requested: AtomicU64::new(0),
@@ -142,30 +149,38 @@ impl Core {
         self.state.load(Ordering::Acquire) == RUNNING
     }
 
-    /// Installs the handlers and routing, then starts the backend thread.
-    pub(crate) fn start(
+    /// Installs handlers and routing: starts the backend thread if it is not running,
+    /// otherwise has it switch between two rounds and waits until it has. Every record
+    /// is routed exactly once, by whichever configuration is current when the backend
+    /// reads it; the old handlers are flushed and closed.
+    pub(crate) fn configure(
         self: &Arc<Core>,
         settings: Settings,
         topology: Topology,
         handlers: Vec<Handler>,
     ) -> std::io::Result<()> {
         let mut backend = lock(&self.backend);
-        if backend.is_some() {
-            return Err(std::io::Error::new(
-                std::io::ErrorKind::AlreadyExists,
-                "logjet is already running; shut it down first",
-            ));
-        }
         self.immediate_level
             .store(settings.immediate_level.as_u8(), Ordering::Relaxed);
         *self.settings.write().unwrap_or_else(|p| p.into_inner()) = settings;
-        *lock(&self.handler_counters) = handlers
+        let counters: Vec<Arc<HandlerCounters>> = handlers
             .iter()
             .map(|h| Arc::new(HandlerCounters::new(&h.name)))
             .collect();
-        *lock(&self.pending_handlers) = Some(handlers);
+        *lock(&self.handler_counters) = counters.clone();
+        let topology = Arc::new(topology);
+        *lock(&self.pending) = Some(Pending {
+            handlers,
+            counters,
+            topology: topology.clone(),
+        });
         self.loggers.apply(&topology);
-        *self.topology.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(topology);
+        *self.topology.write().unwrap_or_else(|p| p.into_inner()) = topology;
+        if backend.is_some() {
+            drop(backend);
+            self.flush_within(Duration::MAX);
+            return Ok(());
+        }
         self.stop_requested.store(false, Ordering::SeqCst);
         let core = self.clone();
         let handle = std::thread::Builder::new()
@@ -177,6 +192,11 @@ impl Core {
         self.state.store(RUNNING, Ordering::Release);
         exit::watch(self);
         Ok(())
+    }
+
+    /// Whether the backend thread runs.
+    pub(crate) fn has_backend(&self) -> bool {
+        lock(&self.backend).is_some()
     }
 
     /// Writes everything logged so far, stops the backend and switches callers to

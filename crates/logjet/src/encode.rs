@@ -150,11 +150,11 @@ impl<'a> Encoder<'a> {
     }
 
     /// Adds a field whose key is copied (keys that are not `'static`).
-    pub fn field(&mut self, key: &str, value: Value<'_>) {
+    pub fn field(&mut self, key: &str, value: &dyn crate::ToField) {
         if self.has_room() {
             self.buf.push(KEY_INLINE);
             self.put_str(key, MAX_VALUE_BYTES);
-            self.value(value);
+            value.encode_field(self);
         }
     }
 
@@ -478,7 +478,7 @@ mod tests {
             e.field_static("b", &true);
             e.field_static("s", &"text");
             e.field_static("n", &None::<u8>);
-            e.field("inline", Value::Bytes(b"\xff\x00"));
+            e.field("inline", &Value::Bytes(b"\xff\x00"));
             e.field_static("e", &io);
             e.field_static("d", &crate::display(42));
         });

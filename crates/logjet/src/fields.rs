@@ -32,7 +32,7 @@ impl Fields {
 
     /// Adds a field whose key is only known at run time.
     pub fn with_dynamic(mut self, key: &str, value: Value<'_>) -> Fields {
-        Encoder::fields_only(&mut self.encoded).field(key, value);
+        Encoder::fields_only(&mut self.encoded).field(key, &value);
         self
     }
 

@@ -3,9 +3,9 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::encode::{self, Location};
+use crate::encode::Location;
 use crate::level::Level;
-use crate::pipeline::{self, Core};
+use crate::pipeline::{self, Core, Head};
 use crate::value::Value;
 
 /// A record built by a foreign caller. Byte strings that are not valid UTF-8 are kept
@@ -33,25 +33,23 @@ impl ForeignRecord<'_> {
         if !node.enabled(self.level) {
             return;
         }
-        let timestamp = self
+        let timestamp_ns = self
             .timestamp
             .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-            .map_or_else(pipeline::now_ns, |d| d.as_nanos() as u64);
+            .map(|d| d.as_nanos() as u64);
+        let head = Head {
+            level: self.level,
+            logger_id: node.id,
+            site: None,
+            location: Some(&self.location),
+            timestamp_ns,
+            bound: None,
+        };
         let message = String::from_utf8_lossy(self.message);
-        let mut buf = Vec::with_capacity(256);
-        let mut enc = encode::begin_record(
-            &mut buf,
-            self.level.as_u8(),
-            node.id,
-            timestamp,
-            None,
-            format_args!("{message}"),
-        );
-        enc.inline_location(&self.location);
-        crate::context::append_to(&mut enc);
-        for (key, value) in self.fields {
-            enc.field(&String::from_utf8_lossy(key), *value);
-        }
-        pipeline::enqueue_encoded(core, self.level, &buf);
+        pipeline::submit_record(core, head, format_args!("{message}"), |enc| {
+            for (key, value) in self.fields {
+                enc.field(&String::from_utf8_lossy(key), value);
+            }
+        });
     }
 }

@@ -26,6 +26,8 @@
 #![warn(missing_docs)]
 #![deny(unsafe_op_in_unsafe_fn)]
 
+#[cfg(any(feature = "log", feature = "tracing"))]
+pub mod bridge;
 mod builder;
 mod callsite;
 mod context;

@@ -10,7 +10,7 @@ use crate::callsite::{logger_name_for_module, Callsite, UNREGISTERED};
 use crate::encode::Encoder;
 use crate::fields::Fields;
 use crate::level::Level;
-use crate::pipeline::{lock, Core, Topology};
+use crate::pipeline::{lock, Core, Head, Topology};
 
 /// One logger's identity and cached threshold.
 pub(crate) struct LoggerNode {
@@ -177,15 +177,11 @@ impl Logger {
         message: fmt::Arguments<'_>,
         fields: impl FnOnce(&mut Encoder<'_>),
     ) {
-        crate::pipeline::submit_record(
-            &self.core,
-            level,
-            self.node.id,
-            Some(site),
-            message,
-            self.bound.as_deref(),
-            fields,
-        );
+        let head = Head {
+            bound: self.bound.as_deref(),
+            ..Head::at_site(level, self.node.id, site)
+        };
+        crate::pipeline::submit_record(&self.core, head, message, fields);
     }
 }
 

@@ -75,6 +75,12 @@ pub trait ToField {
     fn encode_field(&self, enc: &mut Encoder<'_>);
 }
 
+impl ToField for Value<'_> {
+    fn encode_field(&self, enc: &mut Encoder<'_>) {
+        enc.value(*self)
+    }
+}
+
 impl<T: ToField + ?Sized> ToField for &T {
     fn encode_field(&self, enc: &mut Encoder<'_>) {
         (**self).encode_field(enc)

@@ -67,13 +67,15 @@ fn record_panic(info: &PanicHookInfo<'_>) {
         .location()
         .map(|l| format!("{}:{}", l.file(), l.line()))
         .unwrap_or_default();
-    super::submit_record(
-        core,
-        Level::CRITICAL,
-        logger.id(),
-        None,
-        format_args!("panic: {payload}"),
-        None,
-        |enc| enc.field_static("location", &location.as_str()),
-    );
+    let head = super::Head {
+        level: Level::CRITICAL,
+        logger_id: logger.id(),
+        site: None,
+        location: None,
+        timestamp_ns: None,
+        bound: None,
+    };
+    super::submit_record(core, head, format_args!("panic: {payload}"), |enc| {
+        enc.field_static("location", &location.as_str())
+    });
 }

@@ -12,7 +12,7 @@ mod topology;
 pub use overflow::Overflow;
 pub use stats::{HandlerStats, Stats};
 
-pub(crate) use producer::{enqueue_encoded, submit_record};
+pub(crate) use producer::{submit_record, Head};
 pub(crate) use topology::Topology;
 
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
@@ -175,6 +175,12 @@ impl Core {
             topology: topology.clone(),
         });
         self.loggers.apply(&topology);
+        if GLOBAL.get().is_some_and(|g| Arc::ptr_eq(g, self)) {
+            let lowest = topology.lowest_threshold();
+            for hook in lock(&GLOBAL_HOOKS).iter() {
+                hook(lowest);
+            }
+        }
         *self.topology.write().unwrap_or_else(|p| p.into_inner()) = topology;
         if backend.is_some() {
             drop(backend);
@@ -314,10 +320,25 @@ pub fn log_global(
             return;
         }
     }
-    submit_record(core, level, site.logger_id(), Some(site), message, None, fields);
+    submit_record(core, Head::at_site(level, site.logger_id(), site), message, fields);
 }
 
 static GLOBAL: OnceLock<Arc<Core>> = OnceLock::new();
+
+/// Called with the lowest threshold of any logger whenever the global instance is
+/// configured: the bridges use it to set their facade's own level filter.
+static GLOBAL_HOOKS: Mutex<Vec<fn(u32)>> = Mutex::new(Vec::new());
+
+/// Registers a hook (see [`GLOBAL_HOOKS`]) and calls it once with the current value.
+pub(crate) fn on_global_configure(hook: fn(u32)) {
+    let current = global()
+        .topology
+        .read()
+        .unwrap_or_else(|p| p.into_inner())
+        .lowest_threshold();
+    lock(&GLOBAL_HOOKS).push(hook);
+    hook(current);
+}
 
 /// The instance behind the macros that name no logger, created on first use.
 pub(crate) fn global() -> &'static Arc<Core> {

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use super::ring::{Producer, Ring};
 use super::{now_ns, Core, Overflow};
 use crate::callsite::Callsite;
-use crate::encode::{self, Encoder};
+use crate::encode::{self, Encoder, Location};
 use crate::format::{Format, TextFormat};
 use crate::level::Level;
 use crate::record::{Record, ThreadInfo};
@@ -45,27 +45,62 @@ thread_local! {
     pub(super) static IS_BACKEND: Cell<bool> = const { Cell::new(false) };
 }
 
+/// What a caller knows about a record besides its message and fields.
+pub(crate) struct Head<'a> {
+    pub level: Level,
+    pub logger_id: u32,
+    /// The macro call site, when there is one.
+    pub site: Option<&'static Callsite>,
+    /// Module, file, function and line, for callers without a static call site.
+    pub location: Option<&'a Location<'a>>,
+    /// When the record was made, if not now.
+    pub timestamp_ns: Option<u64>,
+    /// Fields bound to the logger, already encoded.
+    pub bound: Option<&'a [u8]>,
+}
+
+impl Head<'_> {
+    /// A record from a macro call site, made now.
+    pub(crate) fn at_site(level: Level, logger_id: u32, site: &'static Callsite) -> Head<'static> {
+        Head {
+            level,
+            logger_id,
+            site: Some(site),
+            location: None,
+            timestamp_ns: None,
+            bound: None,
+        }
+    }
+}
+
 /// Captures one record: encodes it and queues it for the backend.
 #[inline]
 pub(crate) fn submit_record(
     core: &Core,
-    level: Level,
-    logger_id: u32,
-    site: Option<&'static Callsite>,
+    head: Head<'_>,
     message: fmt::Arguments<'_>,
-    bound: Option<&[u8]>,
     fields: impl FnOnce(&mut Encoder<'_>),
 ) {
-    let timestamp = now_ns();
+    let timestamp = head.timestamp_ns.unwrap_or_else(now_ns);
+    let level = head.level;
     // `fields` runs once; the closure is FnMut so that the exit path below can use it when
     // the thread-local path did not run.
     let mut fields = Some(fields);
     let mut encode_into = |buf: &mut Vec<u8>| {
         buf.clear();
-        let mut enc =
-            encode::begin_record(buf, level.as_u8(), logger_id, timestamp, site, message);
+        let mut enc = encode::begin_record(
+            buf,
+            level.as_u8(),
+            head.logger_id,
+            timestamp,
+            head.site,
+            message,
+        );
+        if let Some(location) = head.location {
+            enc.inline_location(location);
+        }
         crate::context::append_to(&mut enc);
-        if let Some(bound) = bound {
+        if let Some(bound) = head.bound {
             enc.raw_fields(bound);
         }
         if let Some(fields) = fields.take() {
@@ -89,17 +124,6 @@ pub(crate) fn submit_record(
         let mut buf = Vec::new();
         encode_into(&mut buf);
         write_to_stderr(core, &buf);
-    }
-}
-
-/// Hands encoded bytes to a pipeline: what foreign callers (other languages, bridges) use
-/// once they have encoded a record themselves.
-pub(crate) fn enqueue_encoded(core: &Core, level: Level, record: &[u8]) {
-    if THREAD
-        .try_with(|thread| enqueue(core, level, record, thread))
-        .is_err()
-    {
-        write_to_stderr(core, record);
     }
 }
 

@@ -101,6 +101,18 @@ impl Topology {
     }
 }
 
+impl Topology {
+    /// The lowest threshold of any logger: what facades such as `log` may filter on
+    /// before calling into logjet.
+    pub(crate) fn lowest_threshold(&self) -> u32 {
+        self.loggers
+            .keys()
+            .map(|name| self.threshold(name))
+            .min()
+            .unwrap_or(OFF)
+    }
+}
+
 /// "root" and "" both name the root logger.
 fn canonical(name: &str) -> &str {
     if name == "root" {
@@ -165,6 +177,7 @@ mod tests {
         assert_eq!(t.threshold("app.db"), 10);
         assert_eq!(t.threshold("quiet"), 40);
         assert_eq!(Topology::last_resort().threshold("x"), 30);
+        assert_eq!(t.lowest_threshold(), 10);
     }
 
     #[test]

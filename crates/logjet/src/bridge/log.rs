@@ -1,0 +1,107 @@
+//! A `log::Log` implementation: `log::info!` and friends, with their key-values, go to the
+//! global logjet instance under a logger named after the record's target.
+
+use log::kv::{self, VisitSource};
+
+use super::{level_for_threshold, logger_for_target};
+use crate::encode::{Encoder, Location};
+use crate::level::Level;
+use crate::pipeline::{self, Head};
+use crate::value::Value;
+
+/// Routes the `log` crate into logjet's global instance.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct LogBridge;
+
+/// Installs [`LogBridge`] as the `log` crate's logger. `log`'s own level filter follows
+/// logjet's configuration, so disabled `log` calls stay cheap.
+///
+/// # Errors
+/// Another `log` logger is installed already.
+pub fn init() -> Result<(), log::SetLoggerError> {
+    log::set_logger(&LogBridge)?;
+    pipeline::on_global_configure(|lowest| log::set_max_level(level_filter(lowest)));
+    Ok(())
+}
+
+fn level_filter(threshold: u32) -> log::LevelFilter {
+    match level_for_threshold(threshold) {
+        None => log::LevelFilter::Off,
+        Some(level) if level <= Level::TRACE => log::LevelFilter::Trace,
+        Some(level) if level <= Level::DEBUG => log::LevelFilter::Debug,
+        Some(level) if level <= Level::INFO => log::LevelFilter::Info,
+        Some(level) if level <= Level::WARNING => log::LevelFilter::Warn,
+        Some(level) if level <= Level::ERROR => log::LevelFilter::Error,
+        Some(_) => log::LevelFilter::Off,
+    }
+}
+
+fn level_of(level: log::Level) -> Level {
+    match level {
+        log::Level::Error => Level::ERROR,
+        log::Level::Warn => Level::WARNING,
+        log::Level::Info => Level::INFO,
+        log::Level::Debug => Level::DEBUG,
+        log::Level::Trace => Level::TRACE,
+    }
+}
+
+impl log::Log for LogBridge {
+    fn enabled(&self, metadata: &log::Metadata<'_>) -> bool {
+        logger_for_target(metadata.target()).enabled(level_of(metadata.level()))
+    }
+
+    fn log(&self, record: &log::Record<'_>) {
+        let level = level_of(record.level());
+        let node = logger_for_target(record.target());
+        if !node.enabled(level) {
+            return;
+        }
+        let location = Location {
+            module: record.module_path().unwrap_or(""),
+            file: record.file().unwrap_or(""),
+            function: "",
+            line: record.line().unwrap_or(0),
+        };
+        let head = Head {
+            level,
+            logger_id: node.id,
+            site: None,
+            location: Some(&location),
+            timestamp_ns: None,
+            bound: None,
+        };
+        pipeline::submit_record(pipeline::global(), head, *record.args(), |enc| {
+            let _ = record.key_values().visit(&mut KeyValues(enc));
+        });
+    }
+
+    fn flush(&self) {
+        crate::flush();
+    }
+}
+
+/// Encodes `log` key-values with their types.
+struct KeyValues<'e, 'b>(&'e mut Encoder<'b>);
+
+impl<'kvs> VisitSource<'kvs> for KeyValues<'_, '_> {
+    fn visit_pair(&mut self, key: kv::Key<'kvs>, value: kv::Value<'kvs>) -> Result<(), kv::Error> {
+        let key = key.as_str();
+        if let Some(v) = value.to_u64() {
+            self.0.field(key, &Value::U64(v));
+        } else if let Some(v) = value.to_i64() {
+            self.0.field(key, &Value::I64(v));
+        } else if let Some(v) = value.to_f64() {
+            self.0.field(key, &Value::F64(v));
+        } else if let Some(v) = value.to_bool() {
+            self.0.field(key, &Value::Bool(v));
+        } else if let Some(v) = value.to_borrowed_str() {
+            self.0.field(key, &Value::Str(v));
+        } else if let Some(err) = value.to_borrowed_error() {
+            self.0.field(key, &crate::error(err));
+        } else {
+            self.0.field(key, &crate::DisplayValue(&value));
+        }
+        Ok(())
+    }
+}

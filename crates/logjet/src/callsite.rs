@@ -42,10 +42,21 @@ impl Callsite {
         }
     }
 
-    /// Whether a record at `level` may be wanted: one relaxed load and a compare.
+    /// Whether the global instance wants a record at `level` from here: one relaxed
+    /// load and a compare. The first call registers the call site (before the macro
+    /// evaluates any argument).
     #[inline(always)]
-    pub fn might_log(&self, level: u8) -> bool {
-        level as u32 >= self.threshold.load(Ordering::Relaxed)
+    pub fn enabled(&'static self, level: u8) -> bool {
+        let threshold = self.threshold.load(Ordering::Relaxed);
+        level as u32 >= threshold && (threshold != UNREGISTERED || self.register(level))
+    }
+
+    #[cold]
+    fn register(&'static self, level: u8) -> bool {
+        let core = crate::pipeline::global();
+        let topology = core.topology.read().unwrap_or_else(|p| p.into_inner()).clone();
+        core.loggers.register_callsite(self, &topology);
+        level as u32 >= self.threshold()
     }
 
     pub(crate) fn set_interest(&self, threshold: u32, logger_id: u32) {

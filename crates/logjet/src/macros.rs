@@ -29,7 +29,7 @@ macro_rules! log {
     ($level:expr, $fmt:literal $(, $arg:expr)* $(,)? $(; $($fields:tt)*)?) => {{
         let __logjet_level: $crate::Level = $level;
         let __logjet_site = $crate::__callsite!();
-        if __logjet_site.might_log(__logjet_level.as_u8()) {
+        if __logjet_site.enabled(__logjet_level.as_u8()) {
             $crate::__private::log_global(
                 __logjet_site,
                 __logjet_level,

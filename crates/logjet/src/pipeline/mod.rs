@@ -22,7 +22,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use std::fmt;
 
-use crate::callsite::{Callsite, UNREGISTERED};
+use crate::callsite::Callsite;
 use crate::encode::Encoder;
 use crate::handler::Handler;
 use crate::level::Level;
@@ -303,8 +303,8 @@ pub(crate) fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// The entry point of the macros that name no logger: registers the call site on its
-/// first call, then captures the record into the global instance.
+/// The entry point of the macros that name no logger, once [`Callsite::enabled`] said
+/// yes: captures the record into the global instance.
 #[inline]
 pub fn log_global(
     site: &'static Callsite,
@@ -312,15 +312,7 @@ pub fn log_global(
     message: fmt::Arguments<'_>,
     fields: impl FnOnce(&mut Encoder<'_>),
 ) {
-    let core = global();
-    if site.threshold() == UNREGISTERED {
-        let topology = core.topology.read().unwrap_or_else(|p| p.into_inner()).clone();
-        core.loggers.register_callsite(site, &topology);
-        if !site.might_log(level.as_u8()) {
-            return;
-        }
-    }
-    submit_record(core, Head::at_site(level, site.logger_id(), site), message, fields);
+    submit_record(global(), Head::at_site(level, site.logger_id(), site), message, fields);
 }
 
 static GLOBAL: OnceLock<Arc<Core>> = OnceLock::new();
@@ -330,6 +322,7 @@ static GLOBAL: OnceLock<Arc<Core>> = OnceLock::new();
 static GLOBAL_HOOKS: Mutex<Vec<fn(u32)>> = Mutex::new(Vec::new());
 
 /// Registers a hook (see [`GLOBAL_HOOKS`]) and calls it once with the current value.
+#[cfg(any(feature = "log", feature = "tracing"))]
 pub(crate) fn on_global_configure(hook: fn(u32)) {
     let current = global()
         .topology

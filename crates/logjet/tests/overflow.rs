@@ -1,0 +1,195 @@
+//! Dropping policies under a stalled sink: memory stays bounded, every record is either
+//! written or counted as dropped, and an in-band record reports the drops.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use logjet::{Batch, Builder, CaptureSink, Handler, JsonFormat, Level, Overflow, Sink, SinkError};
+
+/// Counts live heap bytes so the test can see what the pipeline holds at its peak.
+struct Counting;
+
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let live = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
+        PEAK.fetch_max(live, Ordering::Relaxed);
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+/// Tests in this file measure the heap: run them one at a time.
+static SERIAL: Mutex<()> = Mutex::new(());
+
+/// A sink whose first write waits until the test releases it, then passes everything on.
+struct Stalled {
+    release: Option<mpsc::Receiver<()>>,
+    inner: CaptureSink,
+}
+
+impl Sink for Stalled {
+    fn write(&mut self, batch: Batch<'_>) -> Result<(), SinkError> {
+        if let Some(release) = self.release.take() {
+            let _ = release.recv();
+        }
+        self.inner.write(batch)
+    }
+}
+
+#[test]
+fn a_stalled_sink_with_drop_newest_loses_only_what_it_counts() {
+    let _serial = SERIAL.lock().unwrap();
+    const THREADS: u64 = 2;
+    const PER_THREAD: u64 = 200_000;
+    const QUEUE: usize = 256 * 1024;
+    let (capture, captured) = CaptureSink::new();
+    let (release, wait) = mpsc::channel();
+    let sink = Stalled {
+        release: Some(wait),
+        inner: capture,
+    };
+    let lj = Builder::new()
+        .overflow(Overflow::DropNewest)
+        .queue_capacity(QUEUE)
+        .handler(Handler::new("stalled", sink).format(JsonFormat::new()))
+        .build()
+        .unwrap();
+    let logger = lj.logger("flood");
+    // Get the backend stuck in the sink before the flood starts.
+    logjet::error!(logger: logger, "first");
+    std::thread::sleep(Duration::from_millis(50));
+    let before = LIVE.load(Ordering::Relaxed);
+    PEAK.store(before, Ordering::Relaxed);
+    std::thread::scope(|s| {
+        for t in 0..THREADS {
+            let logger = logger.clone();
+            s.spawn(move || {
+                for seq in 0..PER_THREAD {
+                    logjet::info!(logger: logger, "record {}", seq; thread = t, seq = seq);
+                }
+            });
+        }
+    });
+    let growth = PEAK.load(Ordering::Relaxed) - before;
+    release.send(()).unwrap();
+    lj.flush();
+
+    // Two rings of QUEUE bytes plus thread bookkeeping; an unbounded queue would have
+    // held 400,000 records (tens of megabytes).
+    let bound = THREADS as usize * QUEUE + 512 * 1024;
+    assert!(growth < bound, "heap grew by {growth} bytes, bound {bound}");
+
+    let stats = lj.stats();
+    let emitted = 1 + THREADS * PER_THREAD;
+    assert_eq!(stats.emitted, emitted);
+    assert!(stats.dropped > 0, "the flood should overflow a stalled queue");
+    let handler = &stats.handlers[0];
+    assert_eq!(handler.written + stats.dropped, emitted + stats.drop_reports);
+    assert_eq!(handler.accepted, handler.written + handler.failed + handler.in_flight);
+    let lines = captured.lines();
+    assert_eq!(lines.len() as u64, handler.written);
+
+    let reports: Vec<serde_json::Value> = lines
+        .iter()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|v| v["logger"] == "logjet")
+        .collect();
+    assert_eq!(reports.len() as u64, stats.drop_reports);
+    assert!(!reports.is_empty());
+    let reported: u64 = reports.iter().map(|r| r["dropped"].as_u64().unwrap()).sum();
+    assert_eq!(reported, stats.dropped);
+    for report in &reports {
+        assert_eq!(report["level"], "WARNING");
+        assert!(report["first_drop"].as_str().unwrap() <= report["last_drop"].as_str().unwrap());
+    }
+    assert!(lj.shutdown());
+}
+
+#[test]
+fn records_at_the_protected_level_wait_instead_of_dropping() {
+    let _serial = SERIAL.lock().unwrap();
+    let (capture, captured) = CaptureSink::new();
+    let (release, wait) = mpsc::channel();
+    let lj = Builder::new()
+        .overflow(Overflow::DropNewest)
+        .never_drop_at(Level::ERROR)
+        .queue_capacity(256 * 1024)
+        .handler(Handler::new(
+            "stalled",
+            Stalled {
+                release: Some(wait),
+                inner: capture,
+            },
+        ))
+        .build()
+        .unwrap();
+    let logger = lj.logger("app");
+    logjet::error!(logger: logger, "stall the backend");
+    std::thread::sleep(Duration::from_millis(50));
+    let released = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let releaser = {
+        let released = released.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(300));
+            released.store(true, Ordering::SeqCst);
+            release.send(()).unwrap();
+        })
+    };
+    // Far more than the queue holds: INFO records drop, ERROR records wait.
+    for i in 0..20_000 {
+        logjet::info!(logger: logger, "info {}", i);
+        logjet::error!(logger: logger, "error {}", i);
+    }
+    releaser.join().unwrap();
+    assert!(released.load(Ordering::SeqCst));
+    lj.flush();
+    let errors = captured.lines().iter().filter(|l| l.contains("[ERROR]")).count();
+    assert_eq!(errors, 20_001, "no ERROR record may be dropped");
+    assert!(lj.stats().dropped > 0);
+}
+
+#[test]
+fn block_for_gives_up_after_its_deadline_and_counts_the_drop() {
+    let _serial = SERIAL.lock().unwrap();
+    let (capture, captured) = CaptureSink::new();
+    let (release, wait) = mpsc::channel();
+    let lj = Builder::new()
+        .overflow(Overflow::BlockFor(Duration::from_millis(1)))
+        .queue_capacity(256 * 1024)
+        .handler(Handler::new(
+            "stalled",
+            Stalled {
+                release: Some(wait),
+                inner: capture,
+            },
+        ))
+        .build()
+        .unwrap();
+    let logger = lj.logger("app");
+    logjet::error!(logger: logger, "stall the backend");
+    std::thread::sleep(Duration::from_millis(50));
+    for i in 0..10_000 {
+        logjet::info!(logger: logger, "record {}", i);
+    }
+    release.send(()).unwrap();
+    lj.flush();
+    let stats = lj.stats();
+    assert!(stats.dropped > 0);
+    assert_eq!(
+        captured.len() as u64 + stats.dropped,
+        stats.emitted + stats.drop_reports
+    );
+}

@@ -368,6 +368,11 @@ pub(crate) fn decode(bytes: &[u8]) -> Decoded<'_> {
     }
 }
 
+/// A record's timestamp, read without decoding the rest.
+pub(crate) fn timestamp_of(bytes: &[u8]) -> u64 {
+    u64::from_ne_bytes(bytes[8..16].try_into().unwrap())
+}
+
 /// Iterates over encoded fields: `(key, value)`, in the order they were added.
 #[derive(Clone)]
 pub(crate) struct FieldIter<'a> {

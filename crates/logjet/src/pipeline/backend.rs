@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::producer::IS_BACKEND;
-use super::ring::Ring;
+use super::ring::{Reader, Ring};
 use super::stats::HandlerCounters;
 use super::topology::LAST_RESORT_LEVEL;
 use super::{lock, now_ns, Core, Pending, Topology};
@@ -270,13 +270,31 @@ impl Backend {
         }
     }
 
+    /// Dispatches every record present in the rings, merged across rings in timestamp
+    /// order, so that lines from different threads come out in the order they were logged.
     fn drain_all(&mut self) -> usize {
-        let mut total = 0;
-        for i in 0..self.sources.len() {
-            let ring = self.sources[i].ring.clone();
-            total += ring.drain(|bytes| self.dispatch_bytes(bytes, &ring.thread));
+        let rings: Vec<Arc<Ring>> = self.sources.iter().map(|s| s.ring.clone()).collect();
+        let mut readers: Vec<Reader> = rings.iter().map(|r| r.reader()).collect();
+        loop {
+            let mut next: Option<(usize, u64)> = None;
+            for (i, reader) in readers.iter_mut().enumerate() {
+                if let Some(record) = rings[i].peek(reader) {
+                    let ts = encode::timestamp_of(record);
+                    if next.is_none_or(|(_, best)| ts < best) {
+                        next = Some((i, ts));
+                    }
+                }
+            }
+            let Some((i, _)) = next else { break };
+            let record = rings[i].peek(&mut readers[i]).expect("peeked above");
+            self.dispatch_bytes(record, &rings[i].thread);
+            rings[i].advance(&mut readers[i], record.len());
         }
-        total
+        rings
+            .iter()
+            .zip(readers)
+            .map(|(ring, reader)| ring.finish(reader))
+            .sum()
     }
 
     fn dispatch_bytes(&mut self, bytes: &[u8], thread: &ThreadInfo) {

@@ -157,10 +157,7 @@ fn enqueue(core: &Core, level: Level, record: &[u8], thread: &ThreadState) {
 fn new_ring(core: &Core) -> LocalRing {
     let current = std::thread::current();
     let info = ThreadInfo {
-        name: current
-            .name()
-            .map_or_else(|| format!("{:?}", current.id()), str::to_owned)
-            .into(),
+        name: current.name().map_or_else(|| unnamed_thread(&current), str::to_owned).into(),
         // SAFETY: gettid has no preconditions.
         id: unsafe { libc::gettid() } as u64,
     };
@@ -176,6 +173,13 @@ fn new_ring(core: &Core) -> LocalRing {
         ring,
         producer: Ring::producer(),
     }
+}
+
+/// Python's name for a thread nobody named: `Thread-N`, N from Rust's thread id.
+fn unnamed_thread(thread: &std::thread::Thread) -> String {
+    let id = format!("{:?}", thread.id());
+    let digits: String = id.chars().filter(char::is_ascii_digit).collect();
+    format!("Thread-{digits}")
 }
 
 /// The ring is full: wait, or drop, as the policy says.

@@ -48,6 +48,13 @@ pub(crate) struct Ring {
 // the indices are published with release/acquire ordering.
 unsafe impl Sync for Ring {}
 
+/// The consumer's position while it reads a batch of records.
+pub(crate) struct Reader {
+    head: usize,
+    tail: usize,
+    read: usize,
+}
+
 /// The producer's private view: its cached copy of the consumer position.
 pub(crate) struct Producer {
     cached_head: usize,
@@ -154,34 +161,59 @@ impl Ring {
         self.tail.0.load(Ordering::Relaxed) - producer.cached_head > self.capacity() / 2
     }
 
-    /// Calls `each` on every record present when the call starts, then frees their space.
-    /// Must only be called by the consumer. Returns how many records were read.
-    pub(crate) fn drain(&self, mut each: impl FnMut(&[u8])) -> usize {
-        let tail = self.tail.0.load(Ordering::Acquire);
-        let mut head = self.head.0.load(Ordering::Relaxed);
-        let mut count = 0;
+    /// A cursor over the records present now. Consumer only.
+    pub(crate) fn reader(&self) -> Reader {
+        Reader {
+            head: self.head.0.load(Ordering::Relaxed),
+            tail: self.tail.0.load(Ordering::Acquire),
+            read: 0,
+        }
+    }
+
+    /// The reader's next record, left in place. Consumer only.
+    pub(crate) fn peek(&self, reader: &mut Reader) -> Option<&[u8]> {
         let base = self.base();
-        while head < tail {
-            let offset = head & self.mask;
-            // SAFETY: [head, tail) was published by the producer with release ordering.
+        while reader.head < reader.tail {
+            let offset = reader.head & self.mask;
+            // SAFETY: [head, tail) was published by the producer with release ordering,
+            // and the producer does not touch it until `release` hands it back.
             let len = unsafe { std::ptr::read_unaligned(base.add(offset) as *const u32) };
             if len == WRAP_MARKER {
-                head += self.capacity() - offset;
+                reader.head += self.capacity() - offset;
                 continue;
             }
-            let len = len as usize;
-            // SAFETY: as above; the producer does not touch published bytes.
-            let record =
-                unsafe { std::slice::from_raw_parts(base.add(offset + FRAME_HEADER), len) };
-            each(record);
-            head += frame_len(len);
-            count += 1;
-            if count % 256 == 0 {
-                self.release(head);
-            }
+            // SAFETY: as above.
+            return Some(unsafe {
+                std::slice::from_raw_parts(base.add(offset + FRAME_HEADER), len as usize)
+            });
         }
-        self.release(head);
-        count
+        None
+    }
+
+    /// Consumes the record `peek` returned; hands space back to the producer now and then.
+    pub(crate) fn advance(&self, reader: &mut Reader, record_len: usize) {
+        reader.head += frame_len(record_len);
+        reader.read += 1;
+        if reader.read % 256 == 0 {
+            self.release(reader.head);
+        }
+    }
+
+    /// Hands back the space of everything the reader consumed; returns how many records.
+    pub(crate) fn finish(&self, reader: Reader) -> usize {
+        self.release(reader.head);
+        reader.read
+    }
+
+    /// Calls `each` on every record present when the call starts, then frees their space.
+    #[cfg(test)]
+    pub(crate) fn drain(&self, mut each: impl FnMut(&[u8])) -> usize {
+        let mut reader = self.reader();
+        while let Some(record) = self.peek(&mut reader) {
+            each(record);
+            self.advance(&mut reader, record.len());
+        }
+        self.finish(reader)
     }
 
     fn release(&self, head: usize) {

@@ -10,7 +10,9 @@ use logjet::{fields, Builder, FileSink, Handler, JsonFormat, Level, Stream};
 use tracing_subscriber::prelude::*;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let path = std::env::current_dir()?.join("logs").join("quickstart.jsonl");
+    let path = std::env::current_dir()?
+        .join("logs")
+        .join("quickstart.jsonl");
     let guard = Builder::new()
         .level(Level::DEBUG)
         // Humans read the console: INFO and above, colored on a terminal.
@@ -40,7 +42,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     logjet::flush();
     let stats = logjet::stats();
     eprintln!();
-    eprintln!("records logged: {} in {:?} (dropped: {})", stats.emitted, elapsed, stats.dropped);
+    eprintln!(
+        "records logged: {} in {:?} (dropped: {})",
+        stats.emitted, elapsed, stats.dropped
+    );
     for handler in &stats.handlers {
         eprintln!(
             "  handler {:<8} accepted {:>6}  written {:>6}  failed {}",

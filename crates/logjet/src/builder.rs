@@ -234,7 +234,11 @@ impl Builder {
                             .iter()
                             .position(|h| h.name == wanted)
                             .ok_or_else(|| Error::UnknownHandler {
-                                logger: if name.is_empty() { "root".into() } else { name.clone() },
+                                logger: if name.is_empty() {
+                                    "root".into()
+                                } else {
+                                    name.clone()
+                                },
                                 handler: wanted,
                             })?;
                         indices.push(index);

@@ -2,6 +2,7 @@
 //! pointer instead of its module, file, line and function.
 
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::OnceLock;
 
 use crate::encode::Location;
 
@@ -18,6 +19,8 @@ pub struct Callsite {
     file: &'static str,
     line: u32,
     function: fn() -> &'static str,
+    /// `function`'s result made into a plain function name, on first use.
+    function_name: OnceLock<&'static str>,
     /// Lowest level the global pipeline wants from here, cached (see [`UNREGISTERED`]).
     threshold: AtomicU32,
     /// Id of the logger named after `module` in the global pipeline.
@@ -37,6 +40,7 @@ impl Callsite {
             file,
             line,
             function,
+            function_name: OnceLock::new(),
             threshold: AtomicU32::new(UNREGISTERED),
             logger_id: AtomicU32::new(0),
         }
@@ -54,7 +58,11 @@ impl Callsite {
     #[cold]
     fn register(&'static self, level: u8) -> bool {
         let core = crate::pipeline::global();
-        let topology = core.topology.read().unwrap_or_else(|p| p.into_inner()).clone();
+        let topology = core
+            .topology
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
         core.loggers.register_callsite(self, &topology);
         level as u32 >= self.threshold()
     }
@@ -80,7 +88,9 @@ impl Callsite {
         Location {
             module: self.module,
             file: self.file,
-            function: function_name((self.function)()),
+            function: self
+                .function_name
+                .get_or_init(|| function_name((self.function)())),
             line: self.line,
         }
     }

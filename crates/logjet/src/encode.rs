@@ -191,7 +191,8 @@ impl<'a> Encoder<'a> {
             Value::Bytes(b) => {
                 self.buf.push(TAG_BYTES);
                 let kept = &b[..b.len().min(MAX_VALUE_BYTES)];
-                self.buf.extend_from_slice(&(kept.len() as u32).to_ne_bytes());
+                self.buf
+                    .extend_from_slice(&(kept.len() as u32).to_ne_bytes());
                 self.buf.extend_from_slice(kept);
                 if kept.len() < b.len() {
                     self.mark_truncated();

@@ -39,7 +39,10 @@ impl fmt::Display for Error {
         match self {
             Error::AlreadyRunning => f.write_str("logjet is already running"),
             Error::UnknownHandler { logger, handler } => {
-                write!(f, "logger {logger:?} refers to handler {handler:?}, which is not defined")
+                write!(
+                    f,
+                    "logger {logger:?} refers to handler {handler:?}, which is not defined"
+                )
             }
             Error::Io { context, source } => write!(f, "{context}: {source}"),
         }

@@ -28,7 +28,11 @@ pub struct ForeignRecord<'a> {
 
 impl ForeignRecord<'_> {
     pub(crate) fn submit(&self, core: &Core) {
-        let topology = core.topology.read().unwrap_or_else(|p| p.into_inner()).clone();
+        let topology = core
+            .topology
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
         let node = core.loggers.get_or_create(self.logger, &topology);
         if !node.enabled(self.level) {
             return;

@@ -46,7 +46,6 @@ mod record;
 mod sink;
 mod value;
 
-
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -64,10 +63,13 @@ pub use logger::Logger;
 pub use pipeline::{HandlerStats, Overflow, Stats};
 pub use record::{Record, ThreadInfo};
 pub use sink::{
-    Batch, CaptureSink, Captured, ConsoleSink, FileSink, FileSinkOptions, NullSink, Sink,
-    SinkError, Stream,
+    Batch, CaptureSink, Captured, Clock, Compression, CompressionStatus, ConsoleSink, FileSink,
+    FileSinkOptions, NullSink, RotatingFileBuilder, RotatingFileSink, Sink, SinkError, Stream,
+    SystemClock, When,
 };
-pub use value::{debug, display, error, DebugValue, DisplayValue, ErrorChain, ErrorValue, ToField, Value};
+pub use value::{
+    debug, display, error, DebugValue, DisplayValue, ErrorChain, ErrorValue, ToField, Value,
+};
 
 use pipeline::Core;
 
@@ -101,7 +103,12 @@ impl Logjet {
     /// Writes everything out and stops the backend; later calls write to stderr directly.
     /// Returns whether everything was written within the exit deadline.
     pub fn shutdown(&self) -> bool {
-        let deadline = self.core.settings.read().unwrap_or_else(|p| p.into_inner()).exit_deadline;
+        let deadline = self
+            .core
+            .settings
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .exit_deadline;
         self.core.shutdown(deadline)
     }
 
@@ -128,7 +135,12 @@ impl Guard {
 
 impl Drop for Guard {
     fn drop(&mut self) {
-        let deadline = self.core.settings.read().unwrap_or_else(|p| p.into_inner()).exit_deadline;
+        let deadline = self
+            .core
+            .settings
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .exit_deadline;
         self.core.shutdown(deadline);
     }
 }

@@ -25,8 +25,42 @@ pub struct Record<'a> {
     pub(crate) location: Location<'a>,
     pub(crate) thread: &'a ThreadInfo,
     pub(crate) process_id: u32,
-    pub(crate) fields: &'a [u8],
+    pub(crate) fields: &'a [(&'a str, Value<'a>)],
     pub(crate) truncated: bool,
+}
+
+/// Most fields decoded without allocating; records with more spill onto the heap.
+const INLINE_FIELDS: usize = 16;
+
+/// Decodes encoded fields, keeping one entry per key (at the key's first position, with
+/// its last value), and calls `f` with them.
+pub(crate) fn with_fields<R>(encoded: &[u8], f: impl FnOnce(&[(&str, Value<'_>)]) -> R) -> R {
+    let mut inline = [("", Value::Null); INLINE_FIELDS];
+    let mut spilled: Vec<(&str, Value<'_>)> = Vec::new();
+    let mut len = 0;
+    for (key, value) in FieldIter::new(encoded) {
+        let fields: &mut [(&str, Value<'_>)] = if spilled.is_empty() {
+            &mut inline[..len]
+        } else {
+            &mut spilled
+        };
+        if let Some(existing) = fields.iter_mut().find(|(k, _)| *k == key) {
+            existing.1 = value;
+        } else if len < INLINE_FIELDS {
+            inline[len] = (key, value);
+            len += 1;
+        } else {
+            if spilled.is_empty() {
+                spilled.extend_from_slice(&inline);
+            }
+            spilled.push((key, value));
+        }
+    }
+    if spilled.is_empty() {
+        f(&inline[..len])
+    } else {
+        f(&spilled)
+    }
 }
 
 impl<'a> Record<'a> {
@@ -76,22 +110,15 @@ impl<'a> Record<'a> {
     }
 
     /// The fields: scoped context first, then the logger's bound fields, then the call's
-    /// own. A key given more than once appears once, with the last value given.
+    /// own. A key given more than once appears once (where it first appeared), with the
+    /// last value given.
     pub fn fields(&self) -> impl Iterator<Item = (&'a str, Value<'a>)> + 'a {
-        let all = FieldIter::new(self.fields);
-        let later = all.clone();
-        all.enumerate().filter_map(move |(i, (key, value))| {
-            let overridden = later.clone().skip(i + 1).any(|(k, _)| k == key);
-            (!overridden).then_some((key, value))
-        })
+        self.fields.iter().copied()
     }
 
     /// The value of field `key`, if the record has it.
     pub fn field(&self, key: &str) -> Option<Value<'a>> {
-        FieldIter::new(self.fields)
-            .filter(|(k, _)| *k == key)
-            .last()
-            .map(|(_, v)| v)
+        self.fields.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)
     }
 }
 

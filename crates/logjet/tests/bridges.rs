@@ -31,13 +31,22 @@ fn log_and_tracing_records_reach_the_same_file_with_their_fields() {
         let _entered = span.enter();
         let inner = tracing::info_span!("db", table = "users");
         let _inner = inner.enter();
-        tracing::info!(rows = 3u64, slow = false, error = &err as &dyn std::error::Error, "from tracing {}", 2);
+        tracing::info!(
+            rows = 3u64,
+            slow = false,
+            error = &err as &dyn std::error::Error,
+            "from tracing {}",
+            2
+        );
     }
     tracing::warn!(target: "noisy", "filtered out too");
     logjet::flush();
 
     let lines = common::read_json_lines(&path);
-    let messages: Vec<&str> = lines.iter().map(|l| l["message"].as_str().unwrap()).collect();
+    let messages: Vec<&str> = lines
+        .iter()
+        .map(|l| l["message"].as_str().unwrap())
+        .collect();
     assert_eq!(messages, ["native", "from log 1", "kept", "from tracing 2"]);
 
     let log_line = &lines[1];

@@ -16,7 +16,9 @@ fn log_file() -> PathBuf {
 /// In the child: starts the global instance on the file and logs RECORDS records.
 fn start_and_log() -> logjet::Guard {
     let guard = Builder::new()
-        .handler(Handler::new("file", FileSink::open(log_file()).unwrap()).format(JsonFormat::new()))
+        .handler(
+            Handler::new("file", FileSink::open(log_file()).unwrap()).format(JsonFormat::new()),
+        )
         .init()
         .unwrap();
     for seq in 0..RECORDS {
@@ -46,7 +48,11 @@ fn returning_from_main_without_the_guard_writes_everything() {
         "return",
         &[("LOGJET_TEST_FILE", path.to_str().unwrap())],
     );
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_all_records(&path);
 }
 
@@ -99,5 +105,8 @@ fn logging_after_shutdown_writes_to_stderr_at_once() {
         .lines()
         .find(|l| l.contains("after shutdown"))
         .unwrap_or_else(|| panic!("no stderr line in {stderr:?}"));
-    assert!(line.contains("[WARNING] exit: after shutdown code=7"), "{line}");
+    assert!(
+        line.contains("[WARNING] exit: after shutdown code=7"),
+        "{line}"
+    );
 }

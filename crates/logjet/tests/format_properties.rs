@@ -73,8 +73,8 @@ const BUILT_IN_KEYS: [&str; 7] = [
 /// Bytes that stress escaping: arbitrary bytes, arbitrary Unicode, or the usual suspects.
 fn nasty_bytes() -> impl Strategy<Value = Vec<u8>> {
     let specials = prop::sample::select(vec![
-        "\n", "\r", "\0", "\"", "\\", "\x1b[31m", "\u{7f}", "\u{85}", "\u{2028}", "\u{2029}",
-        "\t", "é", "😀", "=", " ", "'",
+        "\n", "\r", "\0", "\"", "\\", "\x1b[31m", "\u{7f}", "\u{85}", "\u{2028}", "\u{2029}", "\t",
+        "é", "😀", "=", " ", "'",
     ]);
     prop_oneof![
         prop::collection::vec(any::<u8>(), 0..200),

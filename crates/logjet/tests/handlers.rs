@@ -9,8 +9,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use logjet::{
-    Batch, Builder, CaptureSink, ColorChoice, Handler, JsonFormat, Level, LevelRange,
-    LogfmtFormat, LoggerPrefix, Record, Sink, SinkError, Stream, TextFormat,
+    Batch, Builder, CaptureSink, ColorChoice, Handler, JsonFormat, Level, LevelRange, LogfmtFormat,
+    LoggerPrefix, Record, Sink, SinkError, Stream, TextFormat,
 };
 
 #[test]
@@ -93,7 +93,10 @@ fn default_text_and_logfmt_lines() {
     let (text_sink, text) = CaptureSink::new();
     let (logfmt_sink, logfmt) = CaptureSink::new();
     let lj = Builder::new()
-        .handler(Handler::new("text", text_sink).format(TextFormat::default().color(ColorChoice::Always)))
+        .handler(
+            Handler::new("text", text_sink)
+                .format(TextFormat::default().color(ColorChoice::Always)),
+        )
         .handler(Handler::new("logfmt", logfmt_sink).format(LogfmtFormat))
         .build()
         .unwrap();
@@ -106,7 +109,10 @@ fn default_text_and_logfmt_lines() {
         "{text:?}"
     );
     let logfmt = logfmt.lines().remove(0);
-    assert!(logfmt.starts_with("ts=") && logfmt.contains("+00:00 level=warning"), "{logfmt}");
+    assert!(
+        logfmt.starts_with("ts=") && logfmt.contains("+00:00 level=warning"),
+        "{logfmt}"
+    );
     assert!(
         logfmt.ends_with(" logger=app msg=\"disk at 91%\" mount=/var free=1.5"),
         "{logfmt}"
@@ -137,7 +143,13 @@ fn sink_failures_are_counted_and_logging_resumes() {
         let failing = Arc::new(AtomicBool::new(true));
         let (inner, captured) = CaptureSink::new();
         let lj = Builder::new()
-            .handler(Handler::new("flaky", Flaky { failing: failing.clone(), inner }))
+            .handler(Handler::new(
+                "flaky",
+                Flaky {
+                    failing: failing.clone(),
+                    inner,
+                },
+            ))
             .build()
             .unwrap();
         let logger = lj.logger("app");
@@ -151,17 +163,31 @@ fn sink_failures_are_counted_and_logging_resumes() {
         }
         lj.flush();
         let stats = lj.stats().handlers.remove(0);
-        assert_eq!((stats.accepted, stats.written, stats.failed, stats.in_flight), (110, 10, 100, 0));
+        assert_eq!(
+            (stats.accepted, stats.written, stats.failed, stats.in_flight),
+            (110, 10, 100, 0)
+        );
         assert_eq!(captured.len(), 10);
         return;
     }
-    let out = common::run_child("sink_failures_are_counted_and_logging_resumes", "flaky", &[]);
+    let out = common::run_child(
+        "sink_failures_are_counted_and_logging_resumes",
+        "flaky",
+        &[],
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
-    let reports: Vec<&str> = stderr.lines().filter(|l| l.starts_with("logjet:")).collect();
+    let reports: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("logjet:"))
+        .collect();
     // 100 failures in well under a second: the error channel is rate-limited.
     assert!(!reports.is_empty() && reports.len() < 5, "{reports:?}");
-    assert!(reports[0].contains("handler \"flaky\": write failed: no space left"), "{}", reports[0]);
+    assert!(
+        reports[0].contains("handler \"flaky\": write failed: no space left"),
+        "{}",
+        reports[0]
+    );
 }
 
 #[test]
@@ -181,7 +207,11 @@ fn errors_are_written_without_waiting_for_the_flush_interval() {
     while captured.len() < 2 && start.elapsed() < Duration::from_secs(30) {
         std::thread::sleep(Duration::from_millis(5));
     }
-    assert_eq!(captured.len(), 2, "the error and what came before it are written at once");
+    assert_eq!(
+        captured.len(),
+        2,
+        "the error and what came before it are written at once"
+    );
 }
 
 #[test]
@@ -197,10 +227,19 @@ fn console_lines_go_to_their_stream_without_color_when_piped() {
         logjet::warning!("to stderr");
         return;
     }
-    let out = common::run_child("console_lines_go_to_their_stream_without_color_when_piped", "console", &[]);
+    let out = common::run_child(
+        "console_lines_go_to_their_stream_without_color_when_piped",
+        "console",
+        &[],
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    let ours = |s: &str| s.lines().filter(|l| l.contains("] handlers:")).map(str::to_owned).collect::<Vec<_>>();
+    let ours = |s: &str| {
+        s.lines()
+            .filter(|l| l.contains("] handlers:"))
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
     let (out_lines, err_lines) = (ours(&stdout), ours(&stderr));
     assert_eq!(out_lines.len(), 1, "{stdout}");
     assert!(out_lines[0].ends_with("[DEBUG] handlers: to stdout"));
@@ -237,7 +276,11 @@ fn reconfiguring_switches_handlers_without_losing_records() {
         .lines()
         .iter()
         .chain(second.lines().iter())
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["seq"].as_u64().unwrap())
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["seq"]
+                .as_u64()
+                .unwrap()
+        })
         .collect();
     assert!(!second.is_empty());
     seqs.sort_unstable();

@@ -80,7 +80,10 @@ fn bound_fields_and_scoped_context_are_added_in_order() {
     assert_eq!(handled["version"], 3);
     assert_eq!(lines[0].matches("\"version\"").count(), 1, "{}", lines[0]);
     let retry = json(&lines[1]);
-    assert_eq!((retry["attempt"].as_i64(), retry["request_id"].as_u64()), (Some(2), Some(17)));
+    assert_eq!(
+        (retry["attempt"].as_i64(), retry["request_id"].as_u64()),
+        (Some(2), Some(17))
+    );
     assert_eq!(retry["version"], 2);
     let outside = json(&lines[2]);
     assert!(outside.get("request_id").is_none() && outside.get("attempt").is_none());
@@ -145,7 +148,10 @@ fn records_keep_their_location_thread_and_errors() {
         .unwrap();
     lj.flush();
     let line = json(&captured.lines()[0]);
-    assert_eq!(line["function"], "records_keep_their_location_thread_and_errors");
+    assert_eq!(
+        line["function"],
+        "records_keep_their_location_thread_and_errors"
+    );
     assert_eq!(line["thread"], "worker-1");
     assert_eq!(line["file"], "loggers.rs");
     assert!(line["line"].as_u64().unwrap() > 100);

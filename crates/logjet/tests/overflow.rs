@@ -95,10 +95,19 @@ fn a_stalled_sink_with_drop_newest_loses_only_what_it_counts() {
     let stats = lj.stats();
     let emitted = 1 + THREADS * PER_THREAD;
     assert_eq!(stats.emitted, emitted);
-    assert!(stats.dropped > 0, "the flood should overflow a stalled queue");
+    assert!(
+        stats.dropped > 0,
+        "the flood should overflow a stalled queue"
+    );
     let handler = &stats.handlers[0];
-    assert_eq!(handler.written + stats.dropped, emitted + stats.drop_reports);
-    assert_eq!(handler.accepted, handler.written + handler.failed + handler.in_flight);
+    assert_eq!(
+        handler.written + stats.dropped,
+        emitted + stats.drop_reports
+    );
+    assert_eq!(
+        handler.accepted,
+        handler.written + handler.failed + handler.in_flight
+    );
     let lines = captured.lines();
     assert_eq!(lines.len() as u64, handler.written);
 
@@ -156,7 +165,11 @@ fn records_at_the_protected_level_wait_instead_of_dropping() {
     releaser.join().unwrap();
     assert!(released.load(Ordering::SeqCst));
     lj.flush();
-    let errors = captured.lines().iter().filter(|l| l.contains("[ERROR]")).count();
+    let errors = captured
+        .lines()
+        .iter()
+        .filter(|l| l.contains("[ERROR]"))
+        .count();
     assert_eq!(errors, 20_001, "no ERROR record may be dropped");
     assert!(lj.stats().dropped > 0);
 }

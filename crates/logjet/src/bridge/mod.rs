@@ -14,7 +14,11 @@ use std::sync::Arc;
 /// The global instance's logger for a facade target (`my_crate::db` → `my_crate.db`).
 fn logger_for_target(target: &str) -> Arc<LoggerNode> {
     let core = pipeline::global();
-    let topology = core.topology.read().unwrap_or_else(|p| p.into_inner()).clone();
+    let topology = core
+        .topology
+        .read()
+        .unwrap_or_else(|p| p.into_inner())
+        .clone();
     if target.contains("::") {
         core.loggers
             .get_or_create(&crate::callsite::logger_name_for_module(target), &topology)

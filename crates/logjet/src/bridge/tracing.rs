@@ -53,7 +53,8 @@ where
     S: Subscriber + for<'a> LookupSpan<'a>,
 {
     fn enabled(&self, metadata: &Metadata<'_>, _ctx: Context<'_, S>) -> bool {
-        metadata.is_span() || logger_for_target(metadata.target()).enabled(level_of(metadata.level()))
+        metadata.is_span()
+            || logger_for_target(metadata.target()).enabled(level_of(metadata.level()))
     }
 
     fn max_level_hint(&self) -> Option<tracing_core::LevelFilter> {

@@ -43,14 +43,33 @@ const fn table(tab_passes: bool, c1: bool, extra: &[u8]) -> [u8; 256] {
     t
 }
 
+/// A class table, and whether every [`plain_word`] byte passes it (so runs of them can
+/// be skipped eight bytes at a time).
+struct Table {
+    class: [u8; 256],
+    plain_words_pass: bool,
+}
+
 /// Bytes escaped inside a JSON string.
-static JSON: [u8; 256] = table(false, false, b"\"\\");
+static JSON: Table = Table {
+    class: table(false, false, b"\"\\"),
+    plain_words_pass: true,
+};
 /// Bytes escaped inside a quoted logfmt value: JSON's set plus the C1 controls.
-static LOGFMT_QUOTED: [u8; 256] = table(false, true, b"\"\\");
+static LOGFMT_QUOTED: Table = Table {
+    class: table(false, true, b"\"\\"),
+    plain_words_pass: true,
+};
 /// Bytes escaped by `text_str`; quotes and backslashes pass.
-static TEXT: [u8; 256] = table(true, true, b"");
+static TEXT: Table = Table {
+    class: table(true, true, b""),
+    plain_words_pass: true,
+};
 /// Bytes that force a logfmt value into quotes, and that a logfmt key may not contain.
-static LOGFMT_BARE: [u8; 256] = table(false, true, b" =\"");
+static LOGFMT_BARE: Table = Table {
+    class: table(false, true, b" =\""),
+    plain_words_pass: false,
+};
 
 /// How a character picked out by a table is written.
 #[derive(Clone, Copy)]
@@ -149,20 +168,49 @@ fn push_escape(out: &mut Vec<u8>, cp: u32, style: Style) {
     }
 }
 
-/// Copies `s`, writing every character that `table` flags in `style`.
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+
+/// Whether any byte of `word` is zero (the classic SWAR test).
 #[inline]
-fn escape_with(out: &mut Vec<u8>, s: &str, table: &[u8; 256], style: Style) {
+fn has_zero_byte(word: u64) -> bool {
+    word.wrapping_sub(ONES) & !word & HIGHS != 0
+}
+
+/// Whether all eight bytes are printable ASCII other than `"` and `\`: such bytes pass
+/// every table except `LOGFMT_BARE`, so a run of them is skipped eight at a time.
+#[inline]
+fn plain_word(word: u64) -> bool {
+    let control = word.wrapping_sub(ONES * 0x20) & !word & HIGHS != 0;
+    let del_or_high = (word | word.wrapping_add(ONES)) & HIGHS != 0;
+    !(control
+        || del_or_high
+        || has_zero_byte(word ^ (ONES * u64::from(b'"')))
+        || has_zero_byte(word ^ (ONES * u64::from(b'\\'))))
+}
+
+/// Copies `s`, writing every character that `table` flags in `style`. With `words`, runs
+/// of plain ASCII (see [`plain_word`]) are skipped eight bytes at a time.
+#[inline]
+fn escape_with(out: &mut Vec<u8>, s: &str, table: &Table, style: Style) {
     let bytes = s.as_bytes();
     let mut start = 0;
     let mut i = 0;
     loop {
-        while i < bytes.len() && table[usize::from(bytes[i])] == PASS {
+        if table.plain_words_pass {
+            while i + 8 <= bytes.len()
+                && plain_word(u64::from_le_bytes(bytes[i..i + 8].try_into().unwrap()))
+            {
+                i += 8;
+            }
+        }
+        while i < bytes.len() && table.class[usize::from(bytes[i])] == PASS {
             i += 1;
         }
         if i == bytes.len() {
             break;
         }
-        let len = special_len(table, bytes, i);
+        let len = special_len(&table.class, bytes, i);
         if len == 0 {
             i += 1;
             continue;
@@ -176,9 +224,9 @@ fn escape_with(out: &mut Vec<u8>, s: &str, table: &[u8; 256], style: Style) {
 }
 
 /// Whether `s` contains any character that `table` flags.
-fn has_special(s: &str, table: &[u8; 256]) -> bool {
+fn has_special(s: &str, table: &Table) -> bool {
     let bytes = s.as_bytes();
-    (0..bytes.len()).any(|i| special_len(table, bytes, i) != 0)
+    (0..bytes.len()).any(|i| special_len(&table.class, bytes, i) != 0)
 }
 
 /// Appends `s` as a JSON string literal body (without the surrounding quotes):

@@ -17,11 +17,29 @@ use crate::value::Value;
 /// ```
 #[derive(Clone, Debug)]
 pub struct JsonFormat {
-    keys: Vec<(String, Attribute)>,
-    /// `message` and `timestamp` are always written; these say whether `keys` already
-    /// places them.
-    message_mapped: bool,
-    timestamp_mapped: bool,
+    members: Vec<Member>,
+}
+
+/// One key of the object and the attribute it shows.
+#[derive(Clone, Debug)]
+struct Member {
+    key: String,
+    /// `"key": `, escaped once, when the format is made.
+    prefix: Vec<u8>,
+    attribute: Attribute,
+}
+
+impl Member {
+    fn new(key: String, attribute: Attribute) -> Member {
+        let mut prefix = Vec::with_capacity(key.len() + 4);
+        write_json_str(&mut prefix, &key);
+        prefix.extend_from_slice(b": ");
+        Member {
+            key,
+            prefix,
+            attribute,
+        }
+    }
 }
 
 impl JsonFormat {
@@ -41,24 +59,26 @@ impl JsonFormat {
     /// Python's `fmt_keys`: output key → `LogRecord` attribute name (`levelname`,
     /// `message`, `timestamp`, `name`, `module`, `funcName`, `lineno`, `threadName`, ...).
     /// A name that is not an attribute is looked up among the record's fields.
-    /// `message` and `timestamp` are written even when not mapped, as in the Python
-    /// formatter this mirrors.
+    /// `message` and `timestamp` are written even when not mapped (after the mapped keys),
+    /// as in the Python formatter this mirrors.
     pub fn with_keys<K, A>(fmt_keys: impl IntoIterator<Item = (K, A)>) -> JsonFormat
     where
         K: Into<String>,
         A: AsRef<str>,
     {
-        let keys: Vec<(String, Attribute)> = fmt_keys
+        let mut members: Vec<Member> = fmt_keys
             .into_iter()
-            .map(|(k, a)| (k.into(), Attribute::from_python_name(a.as_ref())))
+            .map(|(k, a)| Member::new(k.into(), Attribute::from_python_name(a.as_ref())))
             .collect();
-        let message_mapped = keys.iter().any(|(_, a)| *a == Attribute::Message);
-        let timestamp_mapped = keys.iter().any(|(_, a)| *a == Attribute::Timestamp);
-        JsonFormat {
-            keys,
-            message_mapped,
-            timestamp_mapped,
+        for (key, always) in [
+            ("message", Attribute::Message),
+            ("timestamp", Attribute::Timestamp),
+        ] {
+            if !members.iter().any(|m| m.attribute == always) {
+                members.push(Member::new(key.to_owned(), always));
+            }
         }
+        JsonFormat { members }
     }
 
     fn write_attribute(out: &mut Vec<u8>, attribute: &Attribute, record: &Record<'_>) -> bool {
@@ -92,61 +112,35 @@ impl Default for JsonFormat {
 impl Format for JsonFormat {
     fn format(&self, record: &Record<'_>, out: &mut Vec<u8>, _terminal: bool) {
         out.push(b'{');
-        let mut object = Object { empty: true };
-        for (name, attribute) in &self.keys {
+        let mut empty = true;
+        for member in &self.members {
             let mark = out.len();
-            let was_empty = object.empty;
-            object.key(out, name);
-            if !Self::write_attribute(out, attribute, record) {
+            if !empty {
+                out.extend_from_slice(b", ");
+            }
+            out.extend_from_slice(&member.prefix);
+            if Self::write_attribute(out, &member.attribute, record) {
+                empty = false;
+            } else {
                 // A mapped field the record does not have: leave the key out.
                 out.truncate(mark);
-                object.empty = was_empty;
             }
-        }
-        if !self.message_mapped {
-            object.key(out, "message");
-            write_json_str(out, record.message());
-        }
-        if !self.timestamp_mapped {
-            object.key(out, "timestamp");
-            Self::write_attribute(out, &Attribute::Timestamp, record);
         }
         for (name, value) in record.fields() {
-            let taken = self.keys.iter().any(|(k, _)| k == name)
-                || (!self.message_mapped && name == "message")
-                || (!self.timestamp_mapped && name == "timestamp");
-            if taken {
-                // Keep keys unique: a field named like a built-in key moves aside.
-                object.separator(out);
-                out.extend_from_slice(b"\"extra.");
-                json_str(out, name);
-                out.extend_from_slice(b"\": ");
-            } else {
-                object.key(out, name);
+            if !empty {
+                out.extend_from_slice(b", ");
             }
+            empty = false;
+            out.push(b'"');
+            if self.members.iter().any(|m| m.key == name) {
+                // Keep keys unique: a field named like one of the format's keys moves aside.
+                out.extend_from_slice(b"extra.");
+            }
+            json_str(out, name);
+            out.extend_from_slice(b"\": ");
             write_json_value(out, value);
         }
         out.extend_from_slice(b"}\n");
-    }
-}
-
-/// Tracks the commas between the members of a JSON object being written.
-struct Object {
-    empty: bool,
-}
-
-impl Object {
-    fn separator(&mut self, out: &mut Vec<u8>) {
-        if !self.empty {
-            out.extend_from_slice(b", ");
-        }
-        self.empty = false;
-    }
-
-    fn key(&mut self, out: &mut Vec<u8>, name: &str) {
-        self.separator(out);
-        write_json_str(out, name);
-        out.extend_from_slice(b": ");
     }
 }
 

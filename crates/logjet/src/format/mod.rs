@@ -99,7 +99,10 @@ impl Attribute {
             Attribute::Created => Value::F64(record.timestamp_ns() as f64 / 1e9),
             Attribute::Msecs => Value::U64((record.timestamp_ns() / 1_000_000) % 1000),
             Attribute::RelativeCreated => Value::F64(
-                record.timestamp_ns().saturating_sub(crate::pipeline::start_ns()) as f64 / 1e6,
+                record
+                    .timestamp_ns()
+                    .saturating_sub(crate::pipeline::start_ns()) as f64
+                    / 1e6,
             ),
             Attribute::Field(key) => return record.field(key),
             Attribute::Message
@@ -112,10 +115,7 @@ impl Attribute {
 
 /// Python's `module` is the last component of the module path (`db` for `app::db`).
 fn module_name(module_path: &str) -> &str {
-    module_path
-        .rsplit(['.', ':'])
-        .next()
-        .unwrap_or(module_path)
+    module_path.rsplit(['.', ':']).next().unwrap_or(module_path)
 }
 
 fn file_name(path: &str) -> &str {

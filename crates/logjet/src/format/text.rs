@@ -161,15 +161,20 @@ impl TextFormat {
         }
     }
 
-    fn write_segment(&self, out: &mut Vec<u8>, attribute: &Attribute, spec: Spec, record: &Record<'_>, color: bool) {
+    fn write_segment(
+        &self,
+        out: &mut Vec<u8>,
+        attribute: &Attribute,
+        spec: Spec,
+        record: &Record<'_>,
+        color: bool,
+    ) {
         let start = out.len();
         match attribute {
             Attribute::Message => text_str(out, record.message()),
             Attribute::LevelName => write_level_name(out, record.level()),
             Attribute::AscTime => self.write_asctime(out, record.timestamp_ns()),
-            Attribute::Timestamp => {
-                super::time::write_rfc3339_micros(out, record.timestamp_ns())
-            }
+            Attribute::Timestamp => super::time::write_rfc3339_micros(out, record.timestamp_ns()),
             other => match other.scalar(record) {
                 Some(value) => write_converted(out, value, spec.conversion, spec.precision),
                 None => out.push(b'-'),
@@ -226,7 +231,12 @@ pub(crate) fn write_logfmt_value(out: &mut Vec<u8>, value: Value<'_>) {
     }
 }
 
-fn write_converted(out: &mut Vec<u8>, value: Value<'_>, conversion: Conversion, precision: Option<usize>) {
+fn write_converted(
+    out: &mut Vec<u8>,
+    value: Value<'_>,
+    conversion: Conversion,
+    precision: Option<usize>,
+) {
     match (conversion, value) {
         (Conversion::Int, Value::F64(v)) if v.is_finite() => {
             out.extend_from_slice(itoa::Buffer::new().format(v.trunc() as i64).as_bytes())
@@ -361,7 +371,11 @@ fn parse_pattern(pattern: &str) -> Result<Vec<Segment>, String> {
                     other as char
                 ))
             }
-            None => return Err(format!("at byte {at}: %({name}) has no conversion (like 's')")),
+            None => {
+                return Err(format!(
+                    "at byte {at}: %({name}) has no conversion (like 's')"
+                ))
+            }
         };
         i += 1;
         if !literal.is_empty() {

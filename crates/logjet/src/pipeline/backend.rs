@@ -16,7 +16,7 @@ use crate::encode::{self, Encoder};
 use crate::handler::Handler;
 use crate::level::Level;
 use crate::logger::LoggerNode;
-use crate::record::{Record, ThreadInfo};
+use crate::record::{with_fields, Record, ThreadInfo};
 use crate::sink::{Batch, ConsoleSink};
 
 /// A handler's buffer is handed to its sink once it holds this much.
@@ -68,12 +68,14 @@ impl Output {
                 let written = (e.written as u64).min(total);
                 self.written += written;
                 self.failed += total - written;
-                self.errors.report(&self.handler.name, "write failed", &e.error);
+                self.errors
+                    .report(&self.handler.name, "write failed", &e.error);
             }
             Err(_) => {
                 self.failed += total;
                 let panic = io::Error::other("the sink panicked");
-                self.errors.report(&self.handler.name, "write failed", &panic);
+                self.errors
+                    .report(&self.handler.name, "write failed", &panic);
             }
         }
         self.buf.clear();
@@ -88,7 +90,8 @@ impl Output {
             Ok(Err(e)) => self.errors.report(&self.handler.name, "flush failed", &e),
             Err(_) => {
                 let panic = io::Error::other("the sink panicked");
-                self.errors.report(&self.handler.name, "flush failed", &panic);
+                self.errors
+                    .report(&self.handler.name, "flush failed", &panic);
             }
         }
     }
@@ -163,7 +166,11 @@ struct Backend {
 pub(super) fn run(core: Arc<Core>) {
     IS_BACKEND.with(|b| b.set(true));
     let last_resort = Handler::new("last resort", ConsoleSink::stderr()).level(LAST_RESORT_LEVEL);
-    let topology = core.topology.read().unwrap_or_else(|p| p.into_inner()).clone();
+    let topology = core
+        .topology
+        .read()
+        .unwrap_or_else(|p| p.into_inner())
+        .clone();
     let flush_done = *lock(&core.flush.done);
     let mut backend = Backend {
         core,
@@ -300,18 +307,20 @@ impl Backend {
     fn dispatch_bytes(&mut self, bytes: &[u8], thread: &ThreadInfo) {
         let decoded = encode::decode(bytes);
         let logger = self.logger(decoded.logger_id);
-        let record = Record {
-            level: Level::from_u8(decoded.level).unwrap_or(Level::CRITICAL),
-            timestamp_ns: decoded.timestamp_ns,
-            logger: &logger.name,
-            message: decoded.message,
-            location: decoded.location,
-            thread,
-            process_id: self.process_id,
-            fields: decoded.fields,
-            truncated: decoded.flags & encode::FLAG_TRUNCATED != 0,
-        };
-        self.dispatch(&record, decoded.logger_id);
+        with_fields(decoded.fields, |fields| {
+            let record = Record {
+                level: Level::from_u8(decoded.level).unwrap_or(Level::CRITICAL),
+                timestamp_ns: decoded.timestamp_ns,
+                logger: &logger.name,
+                message: decoded.message,
+                location: decoded.location,
+                thread,
+                process_id: self.process_id,
+                fields,
+                truncated: decoded.flags & encode::FLAG_TRUNCATED != 0,
+            };
+            self.dispatch(&record, decoded.logger_id);
+        });
     }
 
     fn logger(&mut self, id: u32) -> Arc<LoggerNode> {
@@ -372,9 +381,7 @@ impl Backend {
                         (start, end)
                     }
                 };
-                output
-                    .buf
-                    .extend_from_slice(&self.shared[range.0..range.1]);
+                output.buf.extend_from_slice(&self.shared[range.0..range.1]);
                 output.ends.push(output.buf.len());
                 if output.buf.len() >= WRITE_THRESHOLD {
                     output.write_out();
@@ -385,7 +392,9 @@ impl Backend {
             // A filter or format panicked on this record: it counts as failed for the
             // handlers that took it, and the backend goes on.
             for output in &mut self.outputs {
-                output.buf.truncate(output.ends.last().copied().unwrap_or(0));
+                output
+                    .buf
+                    .truncate(output.ends.last().copied().unwrap_or(0));
                 output.failed +=
                     output.accepted - output.written - output.failed - output.ends.len() as u64;
             }

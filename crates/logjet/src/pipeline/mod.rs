@@ -192,8 +192,10 @@ impl Core {
         let handle = std::thread::Builder::new()
             .name("logjet-backend".into())
             .spawn(move || backend::run(core))?;
-        *self.backend_thread.write().unwrap_or_else(|p| p.into_inner()) =
-            Some(handle.thread().clone());
+        *self
+            .backend_thread
+            .write()
+            .unwrap_or_else(|p| p.into_inner()) = Some(handle.thread().clone());
         *backend = Some(handle);
         self.state.store(RUNNING, Ordering::Release);
         exit::watch(self);
@@ -218,7 +220,10 @@ impl Core {
         if !self.on_backend_thread() {
             let _ = handle.join();
         }
-        *self.backend_thread.write().unwrap_or_else(|p| p.into_inner()) = None;
+        *self
+            .backend_thread
+            .write()
+            .unwrap_or_else(|p| p.into_inner()) = None;
         complete
     }
 
@@ -312,7 +317,12 @@ pub fn log_global(
     message: fmt::Arguments<'_>,
     fields: impl FnOnce(&mut Encoder<'_>),
 ) {
-    submit_record(global(), Head::at_site(level, site.logger_id(), site), message, fields);
+    submit_record(
+        global(),
+        Head::at_site(level, site.logger_id(), site),
+        message,
+        fields,
+    );
 }
 
 static GLOBAL: OnceLock<Arc<Core>> = OnceLock::new();

@@ -14,7 +14,7 @@ use crate::callsite::Callsite;
 use crate::encode::{self, Encoder, Location};
 use crate::format::{Format, TextFormat};
 use crate::level::Level;
-use crate::record::{Record, ThreadInfo};
+use crate::record::{with_fields, Record, ThreadInfo};
 
 /// This thread's rings (one per running instance it logged to) and its encode buffer.
 struct ThreadState {
@@ -157,7 +157,10 @@ fn enqueue(core: &Core, level: Level, record: &[u8], thread: &ThreadState) {
 fn new_ring(core: &Core) -> LocalRing {
     let current = std::thread::current();
     let info = ThreadInfo {
-        name: current.name().map_or_else(|| unnamed_thread(&current), str::to_owned).into(),
+        name: current
+            .name()
+            .map_or_else(|| unnamed_thread(&current), str::to_owned)
+            .into(),
         // SAFETY: gettid has no preconditions.
         id: unsafe { libc::gettid() } as u64,
     };
@@ -231,20 +234,22 @@ pub(crate) fn write_to_stderr(core: &Core, bytes: &[u8]) {
         // SAFETY: gettid has no preconditions.
         id: unsafe { libc::gettid() } as u64,
     };
-    let record = Record {
-        level: Level::from_u8(decoded.level).unwrap_or(Level::CRITICAL),
-        timestamp_ns: decoded.timestamp_ns,
-        logger: &logger.name,
-        message: decoded.message,
-        location: decoded.location,
-        thread: &thread,
-        process_id: std::process::id(),
-        fields: decoded.fields,
-        truncated: decoded.flags & encode::FLAG_TRUNCATED != 0,
-    };
     let mut line = Vec::with_capacity(256);
-    FORMAT
-        .get_or_init(TextFormat::default)
-        .format(&record, &mut line, false);
+    with_fields(decoded.fields, |fields| {
+        let record = Record {
+            level: Level::from_u8(decoded.level).unwrap_or(Level::CRITICAL),
+            timestamp_ns: decoded.timestamp_ns,
+            logger: &logger.name,
+            message: decoded.message,
+            location: decoded.location,
+            thread: &thread,
+            process_id: std::process::id(),
+            fields,
+            truncated: decoded.flags & encode::FLAG_TRUNCATED != 0,
+        };
+        FORMAT
+            .get_or_init(TextFormat::default)
+            .format(&record, &mut line, false);
+    });
     let _ = std::io::stderr().write_all(&line);
 }

@@ -268,13 +268,19 @@ mod tests {
             record.resize(4 + len, 0xAB);
             while !ring.try_push(&mut producer, &record) {
                 ring.drain(|r| {
-                    assert_eq!(u32::from_ne_bytes(r[..4].try_into().unwrap()), next_expected);
+                    assert_eq!(
+                        u32::from_ne_bytes(r[..4].try_into().unwrap()),
+                        next_expected
+                    );
                     next_expected += 1;
                 });
             }
         }
         ring.drain(|r| {
-            assert_eq!(u32::from_ne_bytes(r[..4].try_into().unwrap()), next_expected);
+            assert_eq!(
+                u32::from_ne_bytes(r[..4].try_into().unwrap()),
+                next_expected
+            );
             next_expected += 1;
         });
         assert_eq!(next_expected, 200);

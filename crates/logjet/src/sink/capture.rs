@@ -63,5 +63,7 @@ impl Captured {
 
 fn lock(lines: &Mutex<Vec<String>>) -> MutexGuard<'_, Vec<String>> {
     // A panic while holding this lock cannot leave the Vec inconsistent.
-    lines.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    lines
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }

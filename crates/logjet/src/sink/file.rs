@@ -59,7 +59,10 @@ impl FileSink {
     pub fn open_with(path: impl AsRef<Path>, options: &FileSinkOptions) -> io::Result<FileSink> {
         let path = path.as_ref().to_path_buf();
         let file = open_log_file(&path, options).map_err(|e| {
-            io::Error::new(e.kind(), format!("cannot open log file {}: {e}", path.display()))
+            io::Error::new(
+                e.kind(),
+                format!("cannot open log file {}: {e}", path.display()),
+            )
         })?;
         Ok(FileSink { path, file })
     }

@@ -5,11 +5,15 @@ mod capture;
 mod console;
 mod file;
 mod null;
+mod rotating;
 
 pub use capture::{CaptureSink, Captured};
 pub use console::{ConsoleSink, Stream};
 pub use file::{FileSink, FileSinkOptions};
 pub use null::NullSink;
+pub use rotating::{
+    Clock, Compression, CompressionStatus, RotatingFileBuilder, RotatingFileSink, SystemClock, When,
+};
 
 use std::io;
 

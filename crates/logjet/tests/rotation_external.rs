@@ -1,0 +1,106 @@
+//! The file moved or deleted under the sink (logrotate): it reopens, nothing is lost.
+
+mod rotation_common;
+
+use std::fs;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use logjet::{Handler, JsonFormat, RotatingFileSink};
+use rotation_common::{lines, read_files, write_lines};
+
+#[test]
+fn moved_away_while_logging() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.log");
+    let sink = RotatingFileSink::builder(&path)
+        .check_interval(Duration::from_millis(5))
+        .build()
+        .unwrap();
+    let lj = logjet::Builder::new()
+        .handler(Handler::new("f", sink).format(JsonFormat::new()))
+        .build()
+        .unwrap();
+    let done = Arc::new(AtomicBool::new(false));
+    let writer = {
+        let lj = lj.clone();
+        let done = done.clone();
+        std::thread::spawn(move || {
+            let logger = lj.logger("t");
+            let mut i: u64 = 0;
+            while !done.load(Ordering::Relaxed) || i < 50_000 {
+                logjet::info!(logger: logger, "record {}", i; seq = i);
+                i += 1;
+                if i % 1000 == 0 {
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+            }
+            i
+        })
+    };
+    std::thread::sleep(Duration::from_millis(50));
+    fs::rename(&path, dir.path().join("app.log-rotated1")).unwrap();
+    std::thread::sleep(Duration::from_millis(50));
+    fs::rename(&path, dir.path().join("app.log-rotated2")).unwrap();
+    std::thread::sleep(Duration::from_millis(50));
+    done.store(true, Ordering::Relaxed);
+    let count = writer.join().unwrap();
+    lj.flush();
+    let files = read_files(dir.path(), "app.log");
+    assert_eq!(files.len(), 3);
+    assert!(
+        !lines(&files["app.log"]).is_empty(),
+        "nothing written after the move"
+    );
+    let mut seqs = Vec::new();
+    for data in files.values() {
+        for line in lines(data) {
+            let v: serde_json::Value = serde_json::from_str(line).unwrap();
+            seqs.push(v["seq"].as_u64().unwrap());
+        }
+    }
+    seqs.sort_unstable();
+    assert_eq!(seqs, (0..count).collect::<Vec<_>>());
+    lj.shutdown();
+}
+
+#[test]
+fn deleted_file_is_recreated_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("logs").join("app.log");
+    let mut sink = RotatingFileSink::builder(&path)
+        .check_interval(Duration::from_secs(3600))
+        .build()
+        .unwrap();
+    write_lines(&mut sink, &["one".into()]).unwrap();
+    fs::remove_dir_all(dir.path().join("logs")).unwrap();
+    write_lines(&mut sink, &["two".into()]).unwrap();
+    assert_eq!(fs::read_to_string(&path).unwrap(), "two\n");
+}
+
+#[test]
+fn reopens_on_sighup() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.log");
+    let mut sink = RotatingFileSink::builder(&path)
+        .check_interval(Duration::from_secs(3600))
+        .reopen_on_sighup(true)
+        .build()
+        .unwrap();
+    write_lines(&mut sink, &["one".into()]).unwrap();
+    fs::rename(&path, dir.path().join("moved")).unwrap();
+    write_lines(&mut sink, &["two".into()]).unwrap();
+    let status = std::process::Command::new("kill")
+        .args(["-HUP", &std::process::id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    std::thread::sleep(Duration::from_millis(200));
+    write_lines(&mut sink, &["three".into()]).unwrap();
+    assert_eq!(
+        fs::read_to_string(dir.path().join("moved")).unwrap(),
+        "one\ntwo\n"
+    );
+    assert_eq!(fs::read_to_string(&path).unwrap(), "three\n");
+}

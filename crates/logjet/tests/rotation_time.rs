@@ -1,0 +1,256 @@
+//! Time-based rotation with an injected clock: midnight, weeks, hours, at_time, UTC and
+//! local time across both daylight-saving changes (in a child process with a fixed TZ).
+
+mod rotation_common;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use logjet::{RotatingFileSink, When};
+use rotation_common::{read_files, run_child, write_lines};
+
+/// A sink whose clock the test sets (Unix seconds).
+fn sink(
+    dir: &Path,
+    build: impl FnOnce(logjet::RotatingFileBuilder) -> logjet::RotatingFileBuilder,
+) -> (RotatingFileSink, Arc<AtomicI64>) {
+    let t = Arc::new(AtomicI64::new(0));
+    let clock = t.clone();
+    let builder = RotatingFileSink::builder(dir.join("app.log"))
+        .clock(move || UNIX_EPOCH + Duration::from_secs(clock.load(Ordering::Relaxed) as u64));
+    (build(builder).build().unwrap(), t)
+}
+
+/// Writes one record per instant (named by its label) and returns file -> contents.
+fn run(
+    build: impl FnOnce(logjet::RotatingFileBuilder) -> logjet::RotatingFileBuilder,
+    steps: &[(i64, &str)],
+) -> BTreeMap<String, String> {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut sink, t) = sink(dir.path(), build);
+    for &(at, label) in steps {
+        t.store(at, Ordering::Relaxed);
+        write_lines(&mut sink, &[label.to_string()]).unwrap();
+    }
+    read_files(dir.path(), "app.log")
+        .into_iter()
+        .map(|(k, v)| (k, String::from_utf8(v).unwrap()))
+        .collect()
+}
+
+fn expect(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+/// 2026-11-21T00:00:00Z, a Saturday.
+const SAT: i64 = 1_795_219_200;
+const DAY: i64 = 86_400;
+
+#[test]
+fn utc_midnight() {
+    let files = run(
+        |b| b.when(When::Midnight).utc(true),
+        &[
+            (SAT + 10, "a"),
+            (SAT + DAY - 1, "b"),
+            (SAT + DAY, "c"),
+            (SAT + 3 * DAY + 5, "d"),
+        ],
+    );
+    assert_eq!(
+        files,
+        expect(&[
+            ("app.log", "d\n"),
+            ("app.log.2026-11-21", "a\nb\n"),
+            ("app.log.2026-11-22", "c\n"),
+        ])
+    );
+}
+
+#[test]
+fn utc_weekly_on_monday_at_time() {
+    // W0 = Monday, at 06:30; Monday 2026-11-23 06:30Z ends the week started 11-16.
+    let monday = SAT + 2 * DAY + 6 * 3600 + 1800;
+    let files = run(
+        |b| b.when(When::Weekday(0)).at_time(6, 30, 0).utc(true),
+        &[
+            (SAT, "a"),
+            (monday - 1, "b"),
+            (monday, "c"),
+            (monday + 7 * DAY, "d"),
+        ],
+    );
+    assert_eq!(
+        files,
+        expect(&[
+            ("app.log", "d\n"),
+            ("app.log.2026-11-16", "a\nb\n"),
+            ("app.log.2026-11-23", "c\n"),
+        ])
+    );
+}
+
+#[test]
+fn hourly_with_size_keeps_every_record() {
+    let files = run(
+        |b| b.when(When::Hour).utc(true).max_bytes(4),
+        &[
+            (SAT + 60, "a1"),
+            (SAT + 61, "a2"),
+            (SAT + 62, "a3"),
+            (SAT + 3600, "b"),
+        ],
+    );
+    assert_eq!(
+        files,
+        expect(&[
+            ("app.log", "b\n"),
+            ("app.log.2026-11-21_00", "a1\n"),
+            ("app.log.2026-11-21_00.1", "a2\n"),
+            ("app.log.2026-11-21_00.2", "a3\n"),
+        ])
+    );
+}
+
+#[test]
+fn seconds_and_minutes_intervals() {
+    let files = run(
+        |b| b.when(When::Minute).interval(15).utc(true),
+        &[(SAT + 14 * 60 + 59, "a"), (SAT + 15 * 60, "b")],
+    );
+    assert_eq!(
+        files,
+        expect(&[("app.log", "b\n"), ("app.log.2026-11-21_00-00", "a\n")])
+    );
+    let files = run(
+        |b| b.when(When::Second).interval(10).utc(true),
+        &[(SAT + 9, "a"), (SAT + 25, "b"), (SAT + 26, "c")],
+    );
+    assert_eq!(
+        files,
+        expect(&[
+            ("app.log", "b\nc\n"),
+            ("app.log.2026-11-21_00-00-00", "a\n")
+        ])
+    );
+}
+
+const DST_CHILD: &str = "LOGJET_ROTATION_DST_CHILD";
+
+/// Runs in a child with TZ=EST5EDT,M3.2.0,M11.1.0 (US Eastern rules).
+fn dst_checks() {
+    // 2026-03-08: clocks go 02:00 EST -> 03:00 EDT at 07:00Z. The day has 23 hours.
+    let mar8 = 1_772_928_000; // 2026-03-08T00:00:00Z
+    let files = run(
+        |b| b.when(When::Hour),
+        &[
+            (mar8 + 6 * 3600 + 1800, "a"),
+            (mar8 + 7 * 3600 + 600, "b"),
+            (mar8 + 8 * 3600, "c"),
+        ],
+    );
+    assert_eq!(
+        files,
+        expect(&[
+            ("app.log", "c\n"),
+            ("app.log.2026-03-08_01", "a\n"),
+            ("app.log.2026-03-08_03", "b\n"),
+        ])
+    );
+    // Local midnight of 03-08 is 05:00Z (EST), of 03-09 04:00Z (EDT).
+    let files = run(
+        |b| b.when(When::Midnight),
+        &[
+            (mar8 + 5 * 3600 - 1, "a"),
+            (mar8 + 5 * 3600, "b"),
+            (mar8 + DAY + 4 * 3600 - 1, "c"),
+            (mar8 + DAY + 4 * 3600, "d"),
+        ],
+    );
+    assert_eq!(
+        files,
+        expect(&[
+            ("app.log", "d\n"),
+            ("app.log.2026-03-07", "a\n"),
+            ("app.log.2026-03-08", "b\nc\n"),
+        ])
+    );
+    // 2026-11-01: clocks go 02:00 EDT -> 01:00 EST at 06:00Z; 01:xx happens twice.
+    let nov1 = 1_793_491_200; // 2026-11-01T00:00:00Z
+    let files = run(
+        |b| b.when(When::Hour),
+        &[
+            (nov1 + 5 * 3600 + 1800, "a"),
+            (nov1 + 6 * 3600 + 1800, "b"),
+            (nov1 + 7 * 3600 + 1800, "c"),
+        ],
+    );
+    assert_eq!(
+        files,
+        expect(&[
+            ("app.log", "c\n"),
+            ("app.log.2026-11-01_01", "a\n"),
+            ("app.log.2026-11-01_01.1", "b\n"),
+        ])
+    );
+    // Local midnight of 11-01 is 04:00Z (EDT), of 11-02 05:00Z (EST): a 25-hour day.
+    let files = run(
+        |b| b.when(When::Midnight),
+        &[
+            (nov1 + 4 * 3600, "a"),
+            (nov1 + DAY + 5 * 3600 - 1, "b"),
+            (nov1 + DAY + 5 * 3600, "c"),
+        ],
+    );
+    assert_eq!(
+        files,
+        expect(&[("app.log", "c\n"), ("app.log.2026-11-01", "a\nb\n")])
+    );
+    // At 02:30 on the spring day, which does not exist, the period starts at 03:00 EDT.
+    let files = run(
+        |b| b.when(When::Midnight).at_time(2, 30, 0),
+        &[(mar8 + 7 * 3600 - 1, "a"), (mar8 + 7 * 3600 + 1800, "b")],
+    );
+    assert_eq!(
+        files,
+        expect(&[("app.log", "b\n"), ("app.log.2026-03-07", "a\n")])
+    );
+}
+
+#[test]
+fn local_time_across_both_dst_changes() {
+    if std::env::var(DST_CHILD).is_ok() {
+        return dst_checks();
+    }
+    let out = run_child(
+        "local_time_across_both_dst_changes",
+        &[
+            (DST_CHILD, "1".into()),
+            ("TZ", "EST5EDT,M3.2.0,M11.1.0".into()),
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "child failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("1 passed"));
+}
+
+#[test]
+fn clock_is_consulted_not_slept_on() {
+    // A clock far in the past still names files from its own notion of time.
+    let files = run(|b| b.when(When::Day).utc(true), &[(0, "a"), (DAY, "b")]);
+    assert_eq!(
+        files,
+        expect(&[("app.log", "b\n"), ("app.log.1970-01-01", "a\n")])
+    );
+    let _ = SystemTime::now();
+}

@@ -7,7 +7,10 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use logjet::{Batch, Builder, CaptureSink, Handler, JsonFormat, Level, Overflow, Sink, SinkError};
+use logjet::{
+    Batch, Builder, CaptureSink, Captured, Handler, JsonFormat, Level, Logger, Logjet, Overflow,
+    Sink, SinkError,
+};
 
 /// Counts live heap bytes so the test can see what the pipeline holds at its peak.
 struct Counting;
@@ -49,28 +52,34 @@ impl Sink for Stalled {
     }
 }
 
-#[test]
-fn a_stalled_sink_with_drop_newest_loses_only_what_it_counts() {
-    let _serial = SERIAL.lock().unwrap();
-    const THREADS: u64 = 2;
-    const PER_THREAD: u64 = 200_000;
-    const QUEUE: usize = 256 * 1024;
+/// Builds `builder` with one handler whose sink stalls, and gets the backend stuck in it.
+/// Sending on the returned channel releases the sink.
+fn stalled(builder: Builder) -> (Logjet, Logger, Captured, mpsc::Sender<()>) {
     let (capture, captured) = CaptureSink::new();
     let (release, wait) = mpsc::channel();
     let sink = Stalled {
         release: Some(wait),
         inner: capture,
     };
-    let lj = Builder::new()
-        .overflow(Overflow::DropNewest)
+    let lj = builder
         .queue_capacity(QUEUE)
         .handler(Handler::new("stalled", sink).format(JsonFormat::new()))
         .build()
         .unwrap();
-    let logger = lj.logger("flood");
-    // Get the backend stuck in the sink before the flood starts.
-    logjet::error!(logger: logger, "first");
+    let logger = lj.logger("app");
+    logjet::error!(logger: logger, "stall the backend");
     std::thread::sleep(Duration::from_millis(50));
+    (lj, logger, captured, release)
+}
+
+const QUEUE: usize = 256 * 1024;
+
+#[test]
+fn a_stalled_sink_with_drop_newest_loses_only_what_it_counts() {
+    let _serial = SERIAL.lock().unwrap();
+    const THREADS: u64 = 2;
+    const PER_THREAD: u64 = 200_000;
+    let (lj, logger, captured, release) = stalled(Builder::new().overflow(Overflow::DropNewest));
     let before = LIVE.load(Ordering::Relaxed);
     PEAK.store(before, Ordering::Relaxed);
     std::thread::scope(|s| {
@@ -130,24 +139,11 @@ fn a_stalled_sink_with_drop_newest_loses_only_what_it_counts() {
 #[test]
 fn records_at_the_protected_level_wait_instead_of_dropping() {
     let _serial = SERIAL.lock().unwrap();
-    let (capture, captured) = CaptureSink::new();
-    let (release, wait) = mpsc::channel();
-    let lj = Builder::new()
-        .overflow(Overflow::DropNewest)
-        .never_drop_at(Level::ERROR)
-        .queue_capacity(256 * 1024)
-        .handler(Handler::new(
-            "stalled",
-            Stalled {
-                release: Some(wait),
-                inner: capture,
-            },
-        ))
-        .build()
-        .unwrap();
-    let logger = lj.logger("app");
-    logjet::error!(logger: logger, "stall the backend");
-    std::thread::sleep(Duration::from_millis(50));
+    let (lj, logger, captured, release) = stalled(
+        Builder::new()
+            .overflow(Overflow::DropNewest)
+            .never_drop_at(Level::ERROR),
+    );
     let released = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let releaser = {
         let released = released.clone();
@@ -168,7 +164,7 @@ fn records_at_the_protected_level_wait_instead_of_dropping() {
     let errors = captured
         .lines()
         .iter()
-        .filter(|l| l.contains("[ERROR]"))
+        .filter(|l| l.contains("\"level\": \"ERROR\""))
         .count();
     assert_eq!(errors, 20_001, "no ERROR record may be dropped");
     assert!(lj.stats().dropped > 0);
@@ -177,23 +173,8 @@ fn records_at_the_protected_level_wait_instead_of_dropping() {
 #[test]
 fn block_for_gives_up_after_its_deadline_and_counts_the_drop() {
     let _serial = SERIAL.lock().unwrap();
-    let (capture, captured) = CaptureSink::new();
-    let (release, wait) = mpsc::channel();
-    let lj = Builder::new()
-        .overflow(Overflow::BlockFor(Duration::from_millis(1)))
-        .queue_capacity(256 * 1024)
-        .handler(Handler::new(
-            "stalled",
-            Stalled {
-                release: Some(wait),
-                inner: capture,
-            },
-        ))
-        .build()
-        .unwrap();
-    let logger = lj.logger("app");
-    logjet::error!(logger: logger, "stall the backend");
-    std::thread::sleep(Duration::from_millis(50));
+    let (lj, logger, captured, release) =
+        stalled(Builder::new().overflow(Overflow::BlockFor(Duration::from_millis(1))));
     for i in 0..10_000 {
         logjet::info!(logger: logger, "record {}", i);
     }

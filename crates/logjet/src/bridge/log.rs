@@ -3,10 +3,10 @@
 
 use log::kv::{self, VisitSource};
 
-use super::{level_for_threshold, logger_for_target};
-use crate::encode::{Encoder, Location};
+use super::{level_for_threshold, logger_for_target, submit};
+use crate::encode::Encoder;
 use crate::level::Level;
-use crate::pipeline::{self, Head};
+use crate::pipeline;
 use crate::value::Value;
 
 /// Routes the `log` crate into logjet's global instance.
@@ -57,23 +57,18 @@ impl log::Log for LogBridge {
         if !node.enabled(level) {
             return;
         }
-        let location = Location {
-            module: record.module_path().unwrap_or(""),
-            file: record.file().unwrap_or(""),
-            function: "",
-            line: record.line().unwrap_or(0),
-        };
-        let head = Head {
-            level,
-            logger_id: node.id,
-            site: None,
-            location: Some(&location),
-            timestamp_ns: None,
-            bound: None,
-        };
-        pipeline::submit_record(pipeline::global(), head, *record.args(), |enc| {
+        let fields = |enc: &mut Encoder<'_>| {
             let _ = record.key_values().visit(&mut KeyValues(enc));
-        });
+        };
+        submit(
+            &node,
+            level,
+            record.module_path(),
+            record.file(),
+            record.line(),
+            *record.args(),
+            fields,
+        );
     }
 
     fn flush(&self) {

@@ -11,10 +11,10 @@ use tracing_subscriber::layer::Context;
 use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::Layer;
 
-use super::{level_for_threshold, logger_for_target};
-use crate::encode::{Encoder, Location};
+use super::{level_for_threshold, logger_for_target, submit};
+use crate::encode::Encoder;
 use crate::level::Level;
-use crate::pipeline::{self, Head};
+use crate::pipeline;
 use crate::value::{DebugValue, ErrorValue};
 
 /// The layer; add it to a `tracing_subscriber::registry()`.
@@ -114,21 +114,7 @@ where
             .unwrap_or_default();
         message.clear();
         event.record(&mut MessageFinder(&mut message));
-        let location = Location {
-            module: metadata.module_path().unwrap_or(""),
-            file: metadata.file().unwrap_or(""),
-            function: "",
-            line: metadata.line().unwrap_or(0),
-        };
-        let head = Head {
-            level,
-            logger_id: node.id,
-            site: None,
-            location: Some(&location),
-            timestamp_ns: None,
-            bound: None,
-        };
-        pipeline::submit_record(pipeline::global(), head, format_args!("{message}"), |enc| {
+        let fields = |enc: &mut Encoder<'_>| {
             if let Some(scope) = ctx.event_scope(event) {
                 for span in scope.from_root() {
                     if let Some(fields) = span.extensions().get::<SpanFields>() {
@@ -140,7 +126,16 @@ where
                 enc,
                 skip_message: true,
             });
-        });
+        };
+        submit(
+            &node,
+            level,
+            metadata.module_path(),
+            metadata.file(),
+            metadata.line(),
+            format_args!("{message}"),
+            fields,
+        );
         let _ = MESSAGE.with(|m| m.try_borrow_mut().map(|mut m| *m = message));
     }
 }

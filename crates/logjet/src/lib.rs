@@ -30,6 +30,8 @@
 pub mod bridge;
 mod builder;
 mod callsite;
+#[cfg(feature = "config")]
+pub mod config;
 mod context;
 mod encode;
 mod error;

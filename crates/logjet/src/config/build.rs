@@ -1,0 +1,624 @@
+//! From the checked model to a [`Builder`]: which handler instances exist (a
+//! `QueueHandler` becomes its targets), what each writes to, and the text tree that
+//! `logjet check` prints.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+use super::error::{ConfigError, Problem};
+use super::memory::{MemorySink, TagFormat};
+use super::schema::{
+    json_format, FileSpec, FilterKind, FormatterKind, HandlerKind, HandlerSpec, Model,
+};
+use crate::filter::{Filter, LevelRange, LoggerPrefix};
+use crate::format::{Format, LogfmtFormat, TextFormat};
+use crate::level::Level;
+use crate::sink::{ConsoleSink, FileSink, FileSinkOptions, NullSink, Sink, Stream};
+use crate::{Builder, Handler, LoggerConfig, Overflow};
+use crate::{RotatingFileBuilder, RotatingFileSink, When};
+
+/// One handler as logjet runs it: a writing handler of the file, reached directly or
+/// through `QueueHandler`s, with the level and filters of the whole route.
+#[derive(Clone, Debug)]
+pub(crate) struct Instance {
+    /// The handler's name, or `queue/target` when reached through a queue handler.
+    pub name: String,
+    /// Index of the writing (or memory) handler in the model.
+    pub handler: usize,
+    pub level: Level,
+    pub filters: Vec<String>,
+}
+
+/// Handler instances and, per logger, the instances it writes to.
+pub(crate) struct Plan {
+    pub instances: Vec<Instance>,
+    /// Root first.
+    pub loggers: Vec<(String, Option<Level>, bool, Vec<String>)>,
+}
+
+pub(crate) fn plan(model: &Model) -> Plan {
+    let mut instances: Vec<Instance> = Vec::new();
+    let mut loggers = Vec::new();
+    for logger in std::iter::once(&model.root).chain(&model.loggers) {
+        let mut names = Vec::new();
+        for (name, _) in &logger.handlers {
+            expand(
+                model,
+                name,
+                Level::TRACE,
+                true,
+                &[],
+                "",
+                &mut instances,
+                &mut names,
+            );
+        }
+        loggers.push((logger.name.clone(), logger.level, logger.propagate, names));
+    }
+    Plan { instances, loggers }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn expand(
+    model: &Model,
+    name: &str,
+    floor: Level,
+    own_level: bool,
+    filters: &[String],
+    prefix: &str,
+    instances: &mut Vec<Instance>,
+    names: &mut Vec<String>,
+) {
+    let Some(index) = model.handlers.iter().position(|h| h.name == name) else {
+        return;
+    };
+    let h = &model.handlers[index];
+    let level = if own_level { floor.max(h.level) } else { floor };
+    let mut all_filters = filters.to_vec();
+    all_filters.extend(h.filters.iter().map(|(n, _)| n.clone()));
+    if let HandlerKind::Queue {
+        targets,
+        respect_handler_level,
+    } = &h.kind
+    {
+        let prefix = format!("{prefix}{name}/");
+        for (target, _) in targets {
+            expand(
+                model,
+                target,
+                level,
+                *respect_handler_level,
+                &all_filters,
+                &prefix,
+                instances,
+                names,
+            );
+        }
+        return;
+    }
+    let full = format!("{prefix}{name}");
+    if !instances.iter().any(|i| i.name == full) {
+        instances.push(Instance {
+            name: full.clone(),
+            handler: index,
+            level,
+            filters: all_filters,
+        });
+    }
+    if !names.contains(&full) {
+        names.push(full);
+    }
+}
+
+/// Builds the pipeline. Files are opened here; a failure names the handler and the line.
+pub(crate) fn builder(model: &Model, source: &str) -> Result<Builder, ConfigError> {
+    let plan = plan(model);
+    let mut problems = Vec::new();
+    let mut formats: HashMap<String, Arc<dyn Format>> = HashMap::new();
+    for f in &model.formatters {
+        formats.insert(f.name.clone(), make_format(&f.kind));
+    }
+    let default_format: Arc<dyn Format> =
+        Arc::new(TextFormat::new("%(message)s").expect("a valid pattern"));
+    let format_of = |h: &HandlerSpec| -> Arc<dyn Format> {
+        h.formatter
+            .as_ref()
+            .and_then(|(n, _)| formats.get(n).cloned())
+            .unwrap_or_else(|| default_format.clone())
+    };
+    let mut builder = Builder::new();
+    for instance in &plan.instances {
+        let h = &model.handlers[instance.handler];
+        let filters = make_filters(model, &instance.filters);
+        let (sink, format): (Box<dyn Sink>, Arc<dyn Format>) = match &h.kind {
+            HandlerKind::Memory {
+                capacity,
+                flush_level,
+                target,
+                flush_on_close,
+            } => {
+                let target = target
+                    .as_ref()
+                    .and_then(|(n, _)| model.handlers.iter().find(|t| t.name == *n));
+                let (target_sink, tag) = match target {
+                    Some(t) => match open_sink(t) {
+                        Ok(sink) => {
+                            let target_filters = make_filters(
+                                model,
+                                &t.filters.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>(),
+                            );
+                            (
+                                Some(sink),
+                                TagFormat {
+                                    inner: format_of(t),
+                                    target_level: t.level,
+                                    target_filters,
+                                },
+                            )
+                        }
+                        Err(p) => {
+                            problems.push(p);
+                            continue;
+                        }
+                    },
+                    None => (
+                        None,
+                        TagFormat {
+                            inner: default_format.clone(),
+                            target_level: Level::TRACE,
+                            target_filters: Vec::new(),
+                        },
+                    ),
+                };
+                (
+                    Box::new(MemorySink::new(
+                        target_sink,
+                        *capacity,
+                        *flush_level,
+                        *flush_on_close,
+                    )),
+                    Arc::new(tag),
+                )
+            }
+            _ => match open_sink(h) {
+                Ok(sink) => (sink, format_of(h)),
+                Err(p) => {
+                    problems.push(p);
+                    continue;
+                }
+            },
+        };
+        let mut handler = Handler::new(instance.name.clone(), BoxedSink(sink))
+            .level(instance.level)
+            .shared_format(format);
+        for f in filters {
+            handler = handler.filter(BoxedFilter(f));
+        }
+        builder = builder.define_handler(handler);
+    }
+    if !problems.is_empty() {
+        return Err(ConfigError::new(source, problems));
+    }
+    for (name, level, propagate, handlers) in plan.loggers {
+        if name == "root" {
+            builder = builder.level(level.unwrap_or(Level::WARNING));
+            for h in handlers {
+                builder = builder.root_handler_named(h);
+            }
+        } else {
+            let mut config = LoggerConfig::new().propagate(propagate);
+            if let Some(level) = level {
+                config = config.level(level);
+            }
+            for h in handlers {
+                config = config.handler_named(h);
+            }
+            builder = builder.logger(name, config);
+        }
+    }
+    let queue = &model.queue;
+    if let Some(capacity) = queue.capacity {
+        builder = builder.queue_capacity(capacity);
+    }
+    if let Some(interval) = queue.flush_interval {
+        builder = builder.flush_interval(interval);
+    }
+    builder = builder.overflow(queue.overflow);
+    if !queue.enabled {
+        builder = builder
+            .overflow(Overflow::Block)
+            .immediate_level(Level::from_u8(1).unwrap_or(Level::TRACE));
+    }
+    Ok(builder)
+}
+
+fn make_format(kind: &FormatterKind) -> Arc<dyn Format> {
+    match kind {
+        FormatterKind::Text {
+            pattern,
+            datefmt,
+            utc,
+            color,
+            fields,
+        } => {
+            let mut format = TextFormat::new(pattern).expect("checked when loading");
+            if let Some(d) = datefmt {
+                format = format.datefmt(d).expect("checked when loading");
+            }
+            Arc::new(format.utc(*utc).color(*color).with_fields(*fields))
+        }
+        FormatterKind::Json { keys } => Arc::new(json_format(keys)),
+        FormatterKind::Logfmt => Arc::new(LogfmtFormat),
+    }
+}
+
+fn make_filters(model: &Model, names: &[String]) -> Vec<Box<dyn Filter>> {
+    names
+        .iter()
+        .filter_map(|n| model.filters.iter().find(|f| f.name == *n))
+        .map(|f| -> Box<dyn Filter> {
+            match &f.kind {
+                FilterKind::Prefix(p) => Box::new(LoggerPrefix::new(p.clone())),
+                FilterKind::Range {
+                    min: Some(a),
+                    max: Some(b),
+                } => Box::new(LevelRange::between(*a, *b)),
+                FilterKind::Range {
+                    min: Some(a),
+                    max: None,
+                } => Box::new(LevelRange::at_least(*a)),
+                FilterKind::Range {
+                    min: None,
+                    max: Some(b),
+                } => Box::new(LevelRange::at_most(*b)),
+                FilterKind::Range {
+                    min: None,
+                    max: None,
+                } => Box::new(|_: &crate::Record<'_>| true),
+            }
+        })
+        .collect()
+}
+
+/// The sink of a writing handler.
+fn open_sink(h: &HandlerSpec) -> Result<Box<dyn Sink>, Problem> {
+    let path = super::schema::join("handlers", &h.name);
+    match &h.kind {
+        HandlerKind::Console(stream) => Ok(Box::new(ConsoleSink::new(*stream))),
+        HandlerKind::Null => Ok(Box::new(NullSink)),
+        HandlerKind::File(file) => open_file(&path, file),
+        HandlerKind::Rotating {
+            file,
+            max_bytes,
+            backup_count,
+        } => {
+            // Python never rotates when either maxBytes or backupCount is 0.
+            let max = if *backup_count == 0 { 0 } else { *max_bytes };
+            let mut b = RotatingFileSink::builder(&file.path)
+                .max_bytes(max)
+                .options(file_options(file));
+            if *backup_count > 0 {
+                b = b.backup_count(*backup_count as usize);
+            }
+            rotating(&path, file, b)
+        }
+        HandlerKind::TimedRotating {
+            file,
+            when,
+            interval,
+            backup_count,
+            utc,
+            at_time,
+        } => {
+            let mut b = RotatingFileSink::builder(&file.path)
+                .when(When::parse(when).unwrap_or(When::Hour))
+                .interval(*interval)
+                .utc(*utc)
+                .options(file_options(file));
+            if *backup_count > 0 {
+                b = b.backup_count(*backup_count as usize);
+            }
+            if let Some(t) = at_time {
+                let parts: Vec<u8> = t.split(':').map(|p| p.parse().unwrap_or(0)).collect();
+                b = b.at_time(parts[0], parts[1], parts.get(2).copied().unwrap_or(0));
+            }
+            rotating(&path, file, b)
+        }
+        HandlerKind::Queue { .. } | HandlerKind::Memory { .. } => Err(Problem {
+            path,
+            pos: Some(h.pos),
+            message: "this handler does not write by itself".into(),
+        }),
+    }
+}
+
+fn rotating(
+    path: &str,
+    file: &FileSpec,
+    builder: RotatingFileBuilder,
+) -> Result<Box<dyn Sink>, Problem> {
+    builder
+        .build()
+        .map(|s| Box::new(s) as Box<dyn Sink>)
+        .map_err(|e| Problem {
+            path: format!("{path}.filename"),
+            pos: Some(file.pos),
+            message: e.to_string(),
+        })
+}
+
+fn file_options(file: &FileSpec) -> FileSinkOptions {
+    FileSinkOptions {
+        append: file.append,
+        ..FileSinkOptions::default()
+    }
+}
+
+fn open_file(path: &str, file: &FileSpec) -> Result<Box<dyn Sink>, Problem> {
+    let options = file_options(file);
+    if file.delay {
+        return Ok(Box::new(DelayedFile {
+            path: file.path.clone(),
+            options,
+            sink: None,
+        }));
+    }
+    FileSink::open_with(&file.path, &options)
+        .map(|s| Box::new(s) as Box<dyn Sink>)
+        .map_err(|e| Problem {
+            path: format!("{path}.filename"),
+            pos: Some(file.pos),
+            message: e.to_string(),
+        })
+}
+
+/// Python's `delay=True`: the file is opened by the first write.
+struct DelayedFile {
+    path: String,
+    options: FileSinkOptions,
+    sink: Option<FileSink>,
+}
+
+impl Sink for DelayedFile {
+    fn write(&mut self, batch: crate::Batch<'_>) -> Result<(), crate::SinkError> {
+        if self.sink.is_none() {
+            let sink = FileSink::open_with(&self.path, &self.options)
+                .map_err(|error| crate::SinkError { written: 0, error })?;
+            self.sink = Some(sink);
+        }
+        match self.sink.as_mut() {
+            Some(sink) => sink.write(batch),
+            None => Ok(()),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.sink.as_mut().map_or(Ok(()), |s| s.flush())
+    }
+}
+
+/// A boxed sink, so sinks chosen at run time fit `Handler::new`.
+struct BoxedSink(Box<dyn Sink>);
+
+impl Sink for BoxedSink {
+    fn write(&mut self, batch: crate::Batch<'_>) -> Result<(), crate::SinkError> {
+        self.0.write(batch)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
+    fn is_terminal(&self) -> bool {
+        self.0.is_terminal()
+    }
+}
+
+struct BoxedFilter(Box<dyn Filter>);
+
+impl Filter for BoxedFilter {
+    fn accept(&self, record: &crate::Record<'_>) -> bool {
+        self.0.accept(record)
+    }
+}
+
+/// The pipeline as a tree: loggers → handlers → filters, formatter, sink.
+pub(crate) fn describe(model: &Model) -> String {
+    let plan = plan(model);
+    let mut out = String::new();
+    for (name, level, propagate, handlers) in &plan.loggers {
+        let level = level.map_or_else(|| "inherited".to_owned(), |l| l.to_string());
+        let propagate = if name == "root" || *propagate {
+            ""
+        } else {
+            ", propagate: no"
+        };
+        let _ = writeln!(out, "logger {name} (level {level}{propagate})");
+        if handlers.is_empty() {
+            let _ = writeln!(out, "  (no handlers of its own)");
+        }
+        for (i, h) in handlers.iter().enumerate() {
+            let last = i + 1 == handlers.len();
+            let Some(instance) = plan.instances.iter().find(|x| x.name == *h) else {
+                continue;
+            };
+            let spec = &model.handlers[instance.handler];
+            let (branch, indent) = if last {
+                ("└─", "   ")
+            } else {
+                ("├─", "│  ")
+            };
+            let _ = writeln!(
+                out,
+                "  {branch} handler {} (level {})",
+                instance.name, instance.level
+            );
+            let filters = if instance.filters.is_empty() {
+                "none".to_owned()
+            } else {
+                instance
+                    .filters
+                    .iter()
+                    .map(|f| describe_filter(model, f))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            let _ = writeln!(out, "  {indent}   filters: {filters}");
+            match &spec.kind {
+                HandlerKind::Memory {
+                    capacity,
+                    flush_level,
+                    target,
+                    flush_on_close,
+                } => {
+                    let _ = writeln!(
+                        out,
+                        "  {indent}   buffer: {capacity} records, written at {flush_level} or when full{}",
+                        if *flush_on_close { ", and on close" } else { "" }
+                    );
+                    match target
+                        .as_ref()
+                        .and_then(|(n, _)| model.handlers.iter().find(|t| t.name == *n))
+                    {
+                        Some(t) => {
+                            let _ = writeln!(
+                                out,
+                                "  {indent}   target: {} (level {})",
+                                t.name, t.level
+                            );
+                            let _ = writeln!(
+                                out,
+                                "  {indent}   formatter: {}",
+                                describe_formatter(model, t)
+                            );
+                            let _ = writeln!(out, "  {indent}   sink: {}", describe_sink(t));
+                        }
+                        None => {
+                            let _ = writeln!(
+                                out,
+                                "  {indent}   target: none (records are discarded when flushed)"
+                            );
+                        }
+                    }
+                }
+                _ => {
+                    let _ = writeln!(
+                        out,
+                        "  {indent}   formatter: {}",
+                        describe_formatter(model, spec)
+                    );
+                    let _ = writeln!(out, "  {indent}   sink: {}", describe_sink(spec));
+                }
+            }
+        }
+    }
+    let q = &model.queue;
+    let capacity = q
+        .capacity
+        .map_or_else(|| "1 MiB".to_owned(), |c| format!("{c} bytes"));
+    let overflow = match q.overflow {
+        Overflow::Block => "block".to_owned(),
+        Overflow::BlockFor(d) => format!("block for {} ms, then drop", d.as_millis()),
+        Overflow::DropNewest => "drop newest".to_owned(),
+    };
+    let mode = if q.enabled {
+        "on"
+    } else {
+        "off (every record wakes the backend at once)"
+    };
+    let _ = writeln!(
+        out,
+        "queue: {mode}; {capacity} per logging thread; when full: {overflow}"
+    );
+    out
+}
+
+fn describe_filter(model: &Model, name: &str) -> String {
+    match model
+        .filters
+        .iter()
+        .find(|f| f.name == name)
+        .map(|f| &f.kind)
+    {
+        Some(FilterKind::Prefix(p)) if p.is_empty() => format!("{name} (every logger)"),
+        Some(FilterKind::Prefix(p)) => format!("{name} (logger {p} and below)"),
+        Some(FilterKind::Range { min, max }) => {
+            let min = min.map_or_else(String::new, |l| format!("{l} ≤ "));
+            let max = max.map_or_else(String::new, |l| format!(" ≤ {l}"));
+            format!("{name} ({min}level{max})")
+        }
+        None => name.to_owned(),
+    }
+}
+
+fn describe_formatter(model: &Model, h: &HandlerSpec) -> String {
+    let Some((name, _)) = &h.formatter else {
+        return "default text \"%(message)s\"".into();
+    };
+    match model
+        .formatters
+        .iter()
+        .find(|f| f.name == *name)
+        .map(|f| &f.kind)
+    {
+        Some(FormatterKind::Text {
+            pattern, datefmt, ..
+        }) => {
+            let date = datefmt
+                .as_ref()
+                .map_or_else(String::new, |d| format!(", datefmt {d:?}"));
+            format!("{name}: text {pattern:?}{date}")
+        }
+        Some(FormatterKind::Json { keys: Some(keys) }) => {
+            let keys: Vec<String> = keys
+                .iter()
+                .map(|(k, a)| {
+                    if k == a {
+                        k.clone()
+                    } else {
+                        format!("{k}={a}")
+                    }
+                })
+                .collect();
+            format!("{name}: JSON Lines, keys {}", keys.join(" "))
+        }
+        Some(FormatterKind::Json { keys: None }) => format!("{name}: JSON Lines, default keys"),
+        Some(FormatterKind::Logfmt) => format!("{name}: logfmt"),
+        None => name.clone(),
+    }
+}
+
+fn describe_sink(h: &HandlerSpec) -> String {
+    match &h.kind {
+        HandlerKind::Console(Stream::Stdout) => "stdout".into(),
+        HandlerKind::Console(Stream::Stderr) => "stderr".into(),
+        HandlerKind::Null => "nothing (null)".into(),
+        HandlerKind::File(f) => format!(
+            "file {} ({})",
+            f.path,
+            if f.append { "append" } else { "truncate" }
+        ),
+        HandlerKind::Rotating {
+            file,
+            max_bytes,
+            backup_count,
+        } => {
+            format!(
+                "rotating file {} at {max_bytes} bytes, {backup_count} backups",
+                file.path
+            )
+        }
+        HandlerKind::TimedRotating {
+            file,
+            when,
+            interval,
+            backup_count,
+            ..
+        } => {
+            format!(
+                "timed rotating file {} every {interval} {when}, {backup_count} backups",
+                file.path
+            )
+        }
+        HandlerKind::Queue { .. } | HandlerKind::Memory { .. } => "through other handlers".into(),
+    }
+}

@@ -18,6 +18,12 @@ where
     }
 }
 
+impl Filter for Box<dyn Filter> {
+    fn accept(&self, record: &Record<'_>) -> bool {
+        (**self).accept(record)
+    }
+}
+
 /// Keeps records whose level lies in `min..=max`. With only a maximum it is the
 /// "non-error" filter of Python guides that sends DEBUG and INFO to stdout and leaves
 /// WARNING and above to a stderr handler.

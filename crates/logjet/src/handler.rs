@@ -27,6 +27,21 @@ pub struct Handler {
     pub(crate) sink: Box<dyn Sink>,
     /// The sink is an interactive terminal: formats may color their output.
     pub(crate) terminal: bool,
+    pub(crate) buffering: Option<Buffering>,
+}
+
+/// How a buffering handler (Python's `MemoryHandler`) holds records back: it writes them
+/// all once it holds `capacity` records or receives one at `flush_level` or above, so
+/// that the lines leading up to an error reach the sink with it, and nothing else does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Buffering {
+    /// Records held before they are written anyway (at least 1).
+    pub capacity: usize,
+    /// A record at this level or above writes everything held.
+    pub flush_level: Level,
+    /// When the handler closes (shutdown, exit, reconfiguration), write what it holds
+    /// (`true`) or discard it, counted as dropped (`false`).
+    pub flush_on_close: bool,
 }
 
 impl Handler {
@@ -40,6 +55,7 @@ impl Handler {
             format: Arc::new(TextFormat::default()),
             sink: Box::new(sink),
             terminal,
+            buffering: None,
         }
     }
 
@@ -89,6 +105,15 @@ impl Handler {
     /// Sets a format shared with other handlers (see [`Handler::format`]).
     pub fn shared_format(mut self, format: Arc<dyn Format>) -> Handler {
         self.format = format;
+        self
+    }
+
+    /// Holds records back until a trigger, as Python's `MemoryHandler` (see [`Buffering`]).
+    /// Held records count as in flight; `flush()` does not write them, since holding them
+    /// is the point.
+    pub fn buffered(mut self, mut buffering: Buffering) -> Handler {
+        buffering.capacity = buffering.capacity.max(1);
+        self.buffering = Some(buffering);
         self
     }
 

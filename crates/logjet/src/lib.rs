@@ -58,7 +58,7 @@ pub use error::Error;
 pub use fields::Fields;
 pub use filter::{Filter, LevelRange, LoggerPrefix};
 pub use format::{ColorChoice, Format, JsonFormat, LogfmtFormat, PatternError, TextFormat};
-pub use handler::Handler;
+pub use handler::{Buffering, Handler};
 pub use ingest::ForeignRecord;
 pub use level::{Level, LevelName};
 pub use logger::Logger;

@@ -1,6 +1,7 @@
 //! Python's MemoryHandler: records wait in a buffer of `capacity` and reach the target
 //! when the buffer is full, when a record at `flushLevel` arrives, and on close; the
-//! target's own level still applies. And the quick constructor's knobs.
+//! target's own level still applies (records it refuses take no place in the buffer).
+//! And the quick constructor's knobs.
 
 use logjet::config::{Config, Quick, Syntax};
 use logjet::Level;
@@ -35,21 +36,22 @@ fn buffers_until_full_or_flush_level_or_close() {
     let logjet = config(dir.path(), true).builder().unwrap().build().unwrap();
     let log = logjet.logger("app");
     logjet::info!(logger: log, "a");
-    logjet::debug!(logger: log, "b (below the target's level, still takes a place)");
-    logjet.flush();
-    assert!(lines(dir.path()).is_empty());
+    // Below the target's level: never written, and (unlike Python) takes no place.
+    logjet::debug!(logger: log, "b");
     logjet::info!(logger: log, "c");
     logjet.flush();
-    assert_eq!(lines(dir.path()), ["INFO a", "INFO c"]);
+    assert!(lines(dir.path()).is_empty(), "held until full");
     logjet::warning!(logger: log, "d");
     logjet.flush();
-    assert_eq!(lines(dir.path()).len(), 2);
+    assert_eq!(lines(dir.path()), ["INFO a", "INFO c", "WARNING d"]);
     logjet::error!(logger: log, "e");
     logjet.flush();
     assert_eq!(
         lines(dir.path()),
         ["INFO a", "INFO c", "WARNING d", "ERROR e"]
     );
+    let stats = logjet.stats().handlers.remove(0);
+    assert_eq!((stats.accepted, stats.written, stats.in_flight), (4, 4, 0));
     logjet::info!(logger: log, "f");
     logjet.flush();
     assert_eq!(lines(dir.path()).len(), 4);
@@ -70,8 +72,12 @@ fn without_flush_on_close_the_rest_is_discarded() {
         .build()
         .unwrap();
     logjet::info!(logger: logjet.logger("app"), "a");
+    logjet.flush();
+    assert_eq!(logjet.stats().handlers[0].in_flight, 1, "held, not written");
     assert!(logjet.shutdown());
     assert!(lines(dir.path()).is_empty());
+    let stats = logjet.stats().handlers.remove(0);
+    assert_eq!((stats.accepted, stats.written, stats.dropped), (1, 0, 1));
 }
 
 #[test]

@@ -7,7 +7,6 @@ use std::fmt::Write as _;
 use std::sync::Arc;
 
 use super::error::{ConfigError, Problem};
-use super::memory::{MemorySink, TagFormat};
 use super::schema::{
     json_format, FileSpec, FilterKind, FormatterKind, HandlerKind, HandlerSpec, Model,
 };
@@ -15,7 +14,7 @@ use crate::filter::{Filter, LevelRange, LoggerPrefix};
 use crate::format::{Format, LogfmtFormat, TextFormat};
 use crate::level::Level;
 use crate::sink::{ConsoleSink, FileSink, FileSinkOptions, NullSink, Sink, Stream};
-use crate::{Builder, Handler, LoggerConfig, Overflow};
+use crate::{Buffering, Builder, Handler, LoggerConfig, Overflow};
 use crate::{RotatingFileBuilder, RotatingFileSink, When};
 
 /// One handler as logjet runs it: a writing handler of the file, reached directly or
@@ -131,7 +130,9 @@ pub(crate) fn builder(model: &Model, source: &str) -> Result<Builder, ConfigErro
     for instance in &plan.instances {
         let h = &model.handlers[instance.handler];
         let filters = make_filters(model, &instance.filters);
-        let (sink, format): (Box<dyn Sink>, Arc<dyn Format>) = match &h.kind {
+        // A MemoryHandler writes through its target's sink and format, holding records
+        // back; the target's own level and filters still apply.
+        let (writer, buffering) = match &h.kind {
             HandlerKind::Memory {
                 capacity,
                 flush_level,
@@ -141,59 +142,43 @@ pub(crate) fn builder(model: &Model, source: &str) -> Result<Builder, ConfigErro
                 let target = target
                     .as_ref()
                     .and_then(|(n, _)| model.handlers.iter().find(|t| t.name == *n));
-                let (target_sink, tag) = match target {
-                    Some(t) => match open_sink(t) {
-                        Ok(sink) => {
-                            let target_filters = make_filters(
-                                model,
-                                &t.filters.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>(),
-                            );
-                            (
-                                Some(sink),
-                                TagFormat {
-                                    inner: format_of(t),
-                                    target_level: t.level,
-                                    target_filters,
-                                },
-                            )
-                        }
-                        Err(p) => {
-                            problems.push(p);
-                            continue;
-                        }
-                    },
-                    None => (
-                        None,
-                        TagFormat {
-                            inner: default_format.clone(),
-                            target_level: Level::TRACE,
-                            target_filters: Vec::new(),
-                        },
-                    ),
+                let buffering = Buffering {
+                    capacity: *capacity,
+                    flush_level: *flush_level,
+                    flush_on_close: *flush_on_close,
                 };
-                (
-                    Box::new(MemorySink::new(
-                        target_sink,
-                        *capacity,
-                        *flush_level,
-                        *flush_on_close,
-                    )),
-                    Arc::new(tag),
-                )
+                (target, Some(buffering))
             }
-            _ => match open_sink(h) {
-                Ok(sink) => (sink, format_of(h)),
+            _ => (Some(h), None),
+        };
+        let (sink, format) = match writer {
+            Some(w) => match open_sink(w) {
+                Ok(sink) => (sink, format_of(w)),
                 Err(p) => {
                     problems.push(p);
                     continue;
                 }
             },
+            None => (Box::new(NullSink) as Box<dyn Sink>, default_format.clone()),
         };
-        let mut handler = Handler::new(instance.name.clone(), BoxedSink(sink))
+        let mut handler = Handler::new(instance.name.clone(), sink)
             .level(instance.level)
             .shared_format(format);
         for f in filters {
-            handler = handler.filter(BoxedFilter(f));
+            handler = handler.filter(f);
+        }
+        if let Some(buffering) = buffering {
+            handler = handler.buffered(buffering);
+            if let Some(target) = writer {
+                if target.level > Level::TRACE {
+                    handler = handler.filter(LevelRange::at_least(target.level));
+                }
+                let target_filters: Vec<String> =
+                    target.filters.iter().map(|(n, _)| n.clone()).collect();
+                for f in make_filters(model, &target_filters) {
+                    handler = handler.filter(f);
+                }
+            }
         }
         builder = builder.define_handler(handler);
     }
@@ -395,29 +380,6 @@ impl Sink for DelayedFile {
 
     fn flush(&mut self) -> std::io::Result<()> {
         self.sink.as_mut().map_or(Ok(()), |s| s.flush())
-    }
-}
-
-/// A boxed sink, so sinks chosen at run time fit `Handler::new`.
-struct BoxedSink(Box<dyn Sink>);
-
-impl Sink for BoxedSink {
-    fn write(&mut self, batch: crate::Batch<'_>) -> Result<(), crate::SinkError> {
-        self.0.write(batch)
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.0.flush()
-    }
-    fn is_terminal(&self) -> bool {
-        self.0.is_terminal()
-    }
-}
-
-struct BoxedFilter(Box<dyn Filter>);
-
-impl Filter for BoxedFilter {
-    fn accept(&self, record: &crate::Record<'_>) -> bool {
-        self.0.accept(record)
     }
 }
 

@@ -25,7 +25,10 @@
 //!   `ext://sys.stderr`, default stderr), `logging.FileHandler` (`filename`, `mode` `a`
 //!   or `w`, `encoding` UTF-8 only, `delay`), `logging.NullHandler`,
 //!   `logging.handlers.MemoryHandler` (`capacity`, `flushLevel`, `target`,
-//!   `flushOnClose`) and `logging.handlers.QueueHandler`; logjet's own names are
+//!   `flushOnClose`: a handler writing through the target's sink and format with
+//!   [`Buffering`](crate::Buffering); the target's level and filters apply before a record
+//!   is held, so refused records take no place in the buffer, unlike Python) and
+//!   `logging.handlers.QueueHandler`; logjet's own names are
 //!   `logjet.handlers.Console`, `logjet.handlers.File` and `logjet.handlers.Null`.
 //!   `logging.handlers.RotatingFileHandler` (`maxBytes`, `backupCount`; either at 0
 //!   means no rotation, as in Python) and `logging.handlers.TimedRotatingFileHandler`
@@ -59,7 +62,6 @@ mod build;
 mod env;
 mod error;
 mod json;
-mod memory;
 mod pattern;
 mod quick;
 mod reload;

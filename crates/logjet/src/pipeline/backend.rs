@@ -37,6 +37,8 @@ struct Output {
     accepted: u64,
     written: u64,
     failed: u64,
+    /// Records a buffering handler discarded when closed (without `flush_on_close`).
+    dropped: u64,
     errors: ErrorReporter,
 }
 
@@ -50,6 +52,7 @@ impl Output {
             accepted: 0,
             written: 0,
             failed: 0,
+            dropped: 0,
             errors: ErrorReporter::default(),
         }
     }
@@ -82,8 +85,42 @@ impl Output {
         self.ends.clear();
     }
 
-    fn flush_sink(&mut self) {
+    /// Ends the record just formatted into the batch; writes the batch out when it is
+    /// large, or, for a buffering handler, when it is full or the record is severe enough.
+    fn record_added(&mut self, level: Level) {
+        self.ends.push(self.buf.len());
+        let now = match &self.handler.buffering {
+            Some(b) => self.ends.len() >= b.capacity || level >= b.flush_level,
+            None => self.buf.len() >= WRITE_THRESHOLD,
+        };
+        if now {
+            self.write_out();
+        }
+    }
+
+    /// The end of a backend round: everything pending goes out, except what a buffering
+    /// handler holds by design.
+    fn end_round(&mut self) {
+        if self.handler.buffering.is_none() {
+            self.write_out();
+        }
+    }
+
+    /// The handler is being replaced or the pipeline stops: a buffering handler writes
+    /// what it holds if told to (Python's `flushOnClose`), otherwise counts it as dropped.
+    fn close(&mut self) {
+        if self.handler.buffering.as_ref().is_some_and(|b| !b.flush_on_close) {
+            self.dropped += self.ends.len() as u64;
+            self.buf.clear();
+            self.ends.clear();
+        }
         self.write_out();
+        self.flush_sink();
+        self.publish();
+    }
+
+    /// Asks the sink to push out what it buffers (after `end_round`).
+    fn flush_sink(&mut self) {
         let sink = &mut self.handler.sink;
         match catch_unwind(AssertUnwindSafe(|| sink.flush())) {
             Ok(Ok(())) => {}
@@ -100,6 +137,7 @@ impl Output {
         self.counters.publish(
             self.accepted,
             self.written,
+            self.dropped,
             self.failed,
             self.ends.len() as u64,
         );
@@ -214,9 +252,9 @@ impl Backend {
             let flushing = ticket > self.flush_done || stopping;
             self.report_drops(flushing);
             for output in &mut self.outputs {
-                output.write_out();
+                output.end_round();
             }
-            self.last_resort.write_out();
+            self.last_resort.end_round();
             if flushing {
                 for output in &mut self.outputs {
                     output.flush_sink();
@@ -233,6 +271,9 @@ impl Backend {
                 self.core.flush.cond.notify_all();
             }
             if stopping && drained == 0 {
+                for output in &mut self.outputs {
+                    output.close();
+                }
                 return;
             }
             if drained == 0 {
@@ -247,8 +288,7 @@ impl Backend {
     /// Flushes and closes the current handlers, then routes by the new configuration.
     fn switch_to(&mut self, pending: Pending) {
         for output in &mut self.outputs {
-            output.flush_sink();
-            output.publish();
+            output.close();
         }
         self.outputs = pending
             .handlers
@@ -382,10 +422,7 @@ impl Backend {
                     }
                 };
                 output.buf.extend_from_slice(&self.shared[range.0..range.1]);
-                output.ends.push(output.buf.len());
-                if output.buf.len() >= WRITE_THRESHOLD {
-                    output.write_out();
-                }
+                output.record_added(record.level());
             }
         }));
         if outcome.is_err() {
@@ -395,8 +432,11 @@ impl Backend {
                 output
                     .buf
                     .truncate(output.ends.last().copied().unwrap_or(0));
-                output.failed +=
-                    output.accepted - output.written - output.failed - output.ends.len() as u64;
+                output.failed += output.accepted
+                    - output.written
+                    - output.dropped
+                    - output.failed
+                    - output.ends.len() as u64;
             }
             eprintln!(
                 "logjet: a filter or format panicked on a record from {:?}; record skipped",
@@ -484,8 +524,5 @@ fn write_one(output: &mut Output, record: &Record<'_>) {
         .handler
         .format
         .format(record, &mut output.buf, output.handler.terminal);
-    output.ends.push(output.buf.len());
-    if output.buf.len() >= WRITE_THRESHOLD {
-        output.write_out();
-    }
+    output.record_added(record.level());
 }

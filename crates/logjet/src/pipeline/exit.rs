@@ -31,11 +31,20 @@ pub(super) fn watch(core: &Arc<Core>) {
 
 extern "C" fn drain_at_exit() {
     // Nothing may unwind out of an `extern "C"` function.
-    let _ = std::panic::catch_unwind(drain_all);
+    let _ = std::panic::catch_unwind(|| for_each_running(|core, deadline| {
+        // As Python's `logging.shutdown`: write everything, then close the handlers.
+        core.shutdown(deadline);
+    }));
 }
 
 /// Waits, up to each instance's exit deadline, until everything logged is written.
 fn drain_all() {
+    for_each_running(|core, deadline| {
+        core.flush_within(deadline);
+    });
+}
+
+fn for_each_running(each: impl Fn(&Core, std::time::Duration)) {
     let instances: Vec<Arc<Core>> = lock(&RUNNING).iter().filter_map(Weak::upgrade).collect();
     for core in instances {
         let deadline = core
@@ -43,7 +52,7 @@ fn drain_all() {
             .read()
             .unwrap_or_else(|p| p.into_inner())
             .exit_deadline;
-        core.flush_within(deadline);
+        each(&core, deadline);
     }
 }
 

@@ -30,11 +30,12 @@ pub struct HandlerStats {
     pub accepted: u64,
     /// Records the sink took.
     pub written: u64,
-    /// Records the handler dropped (handlers with a queue of their own).
+    /// Records the handler dropped: a buffering handler closed without `flush_on_close`.
     pub dropped: u64,
     /// Records the sink failed to write.
     pub failed: u64,
-    /// Records formatted but not yet handed to the sink.
+    /// Records formatted but not yet handed to the sink (a buffering handler holds them
+    /// until its trigger).
     pub in_flight: u64,
 }
 
@@ -53,10 +54,18 @@ impl HandlerCounters {
         }
     }
 
-    pub(crate) fn publish(&self, accepted: u64, written: u64, failed: u64, in_flight: u64) {
+    pub(crate) fn publish(
+        &self,
+        accepted: u64,
+        written: u64,
+        dropped: u64,
+        failed: u64,
+        in_flight: u64,
+    ) {
         let mut current = lock(&self.current);
         current.accepted = accepted;
         current.written = written;
+        current.dropped = dropped;
         current.failed = failed;
         current.in_flight = in_flight;
     }

@@ -114,6 +114,20 @@ pub trait Sink: Send + 'static {
     }
 }
 
+impl Sink for Box<dyn Sink> {
+    fn write(&mut self, batch: Batch<'_>) -> Result<(), SinkError> {
+        (**self).write(batch)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        (**self).flush()
+    }
+
+    fn is_terminal(&self) -> bool {
+        (**self).is_terminal()
+    }
+}
+
 /// Writes each chunk with `write_all`, counting the records of the chunks that made it.
 pub(crate) fn write_chunks(
     batch: Batch<'_>,

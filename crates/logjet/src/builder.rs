@@ -171,6 +171,15 @@ impl Builder {
         self
     }
 
+    /// Writes each record on the caller's thread before the call returns, under a lock
+    /// (as Python's handlers do without a queue; what `ASYNC_LOG_QUEUE=0` selects), instead
+    /// of queueing it for the backend thread. For debugging and for programs whose log
+    /// calls are rare; the caller then waits for formatting and I/O.
+    pub fn synchronous(mut self, synchronous: bool) -> Builder {
+        self.settings.synchronous = synchronous;
+        self
+    }
+
     /// How long the exit and panic hooks wait for everything to be written (default 5 s).
     pub fn exit_deadline(mut self, deadline: Duration) -> Builder {
         self.settings.exit_deadline = deadline;
@@ -198,7 +207,7 @@ impl Builder {
     /// [`Builder::build`].
     pub fn init(self) -> Result<Guard, Error> {
         let core = pipeline::global();
-        if core.has_backend() {
+        if core.is_started() {
             return Err(Error::AlreadyRunning);
         }
         self.configure(core)?;

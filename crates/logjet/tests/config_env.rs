@@ -83,6 +83,9 @@ fn environment_chooses_expands_and_overrides() {
     let logjet = config.builder().unwrap().build().unwrap();
     logjet::info!(logger: logjet.logger("app"), "dropped by LOGJET_LEVEL");
     logjet::error!(logger: logjet.logger("app"), "kept");
+    // Queueing is off: the record is in the file before the call returns.
+    let now = std::fs::read_to_string(dir.path().join("svc.log")).unwrap();
+    assert_eq!(now, "ERROR app kept\n");
     logjet::debug!(logger: logjet.logger("app.db"), "kept by LOGJET_FILTER");
     logjet::error!(logger: logjet.logger("app.cache"), "dropped by LOGJET_FILTER");
     logjet.flush();

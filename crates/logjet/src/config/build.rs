@@ -209,13 +209,7 @@ pub(crate) fn builder(model: &Model, source: &str) -> Result<Builder, ConfigErro
     if let Some(interval) = queue.flush_interval {
         builder = builder.flush_interval(interval);
     }
-    builder = builder.overflow(queue.overflow);
-    if !queue.enabled {
-        builder = builder
-            .overflow(Overflow::Block)
-            .immediate_level(Level::from_u8(1).unwrap_or(Level::TRACE));
-    }
-    Ok(builder)
+    Ok(builder.overflow(queue.overflow).synchronous(!queue.enabled))
 }
 
 fn make_format(kind: &FormatterKind) -> Arc<dyn Format> {
@@ -485,7 +479,7 @@ pub(crate) fn describe(model: &Model) -> String {
     let mode = if q.enabled {
         "on"
     } else {
-        "off (every record wakes the backend at once)"
+        "off (each record is written by its caller, synchronously)"
     };
     let _ = writeln!(
         out,

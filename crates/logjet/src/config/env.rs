@@ -152,10 +152,8 @@ pub struct Overrides {
     pub level: Option<Level>,
     /// Logger levels (`LOGJET_FILTER`): `(logger, level)`, `""` for the root.
     pub directives: Vec<(String, Level)>,
-    /// Queueing on or off (`ASYNC_LOG_QUEUE`). Off: every record wakes the backend at
-    /// once and the queue blocks instead of dropping, so each record is written right
-    /// after its call; logjet has no synchronous mode (records are still written by the
-    /// backend thread).
+    /// Queueing on or off (`ASYNC_LOG_QUEUE`). Off: each record is written on the
+    /// caller's thread before the call returns ([`Builder::synchronous`](crate::Builder::synchronous)).
     pub queue: Option<bool>,
 }
 

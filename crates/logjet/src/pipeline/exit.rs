@@ -31,10 +31,12 @@ pub(super) fn watch(core: &Arc<Core>) {
 
 extern "C" fn drain_at_exit() {
     // Nothing may unwind out of an `extern "C"` function.
-    let _ = std::panic::catch_unwind(|| for_each_running(|core, deadline| {
-        // As Python's `logging.shutdown`: write everything, then close the handlers.
-        core.shutdown(deadline);
-    }));
+    let _ = std::panic::catch_unwind(|| {
+        for_each_running(|core, deadline| {
+            // As Python's `logging.shutdown`: write everything, then close the handlers.
+            core.shutdown(deadline);
+        })
+    });
 }
 
 /// Waits, up to each instance's exit deadline, until everything logged is written.

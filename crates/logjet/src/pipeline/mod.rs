@@ -2,6 +2,7 @@
 //! them, and the handlers it writes through.
 
 mod backend;
+mod dispatch;
 mod exit;
 mod overflow;
 mod producer;
@@ -27,6 +28,8 @@ use crate::encode::Encoder;
 use crate::handler::Handler;
 use crate::level::Level;
 use crate::logger::LoggerRegistry;
+use crate::record::ThreadInfo;
+use dispatch::Dispatcher;
 use ring::Ring;
 use stats::HandlerCounters;
 
@@ -34,6 +37,8 @@ use stats::HandlerCounters;
 /// shutdown).
 const STOPPED: u8 = 0;
 const RUNNING: u8 = 1;
+/// Records are written by their callers, one at a time (no backend thread).
+const RUNNING_SYNCHRONOUS: u8 = 2;
 
 /// Settings the callers read; fixed while the backend runs.
 #[derive(Clone, Debug)]
@@ -47,6 +52,8 @@ pub(crate) struct Settings {
     pub flush_interval: Duration,
     /// How long the exit and panic hooks wait for the backend to drain.
     pub exit_deadline: Duration,
+    /// Write on the caller's thread, under a lock, instead of queueing (no backend).
+    pub synchronous: bool,
 }
 
 impl Default for Settings {
@@ -58,6 +65,7 @@ impl Default for Settings {
             ring_capacity: 1 << 20,
             flush_interval: Duration::from_millis(100),
             exit_deadline: Duration::from_secs(5),
+            synchronous: false,
         }
     }
 }
@@ -75,9 +83,12 @@ pub(crate) struct Core {
     rings: Mutex<Vec<Arc<Ring>>>,
     rings_changed: AtomicBool,
     backend: Mutex<Option<JoinHandle<()>>>,
+    /// Records written in synchronous mode, for `stats().emitted`.
+    synchronous_emitted: AtomicU64,
     backend_thread: RwLock<Option<Thread>>,
-    /// A configuration for the backend to switch to at the start of its next round.
-    pending: Mutex<Option<Pending>>,
+    /// The handlers and routing, run by the backend one round at a time and, in
+    /// synchronous mode, by callers one record at a time. `None` when stopped.
+    dispatcher: Mutex<Option<Dispatcher>>,
     pub(crate) topology: RwLock<Arc<Topology>>,
     flush: FlushSync,
     stop_requested: AtomicBool,
@@ -88,8 +99,8 @@ pub(crate) struct Core {
     pub(crate) drop_reports: AtomicU64,
 }
 
-/// Handlers and routing waiting to be taken over by the backend.
-pub(crate) struct Pending {
+/// The handlers and routing of one configuration, as the dispatcher takes them.
+pub(crate) struct Configuration {
     pub handlers: Vec<Handler>,
     pub counters: Vec<Arc<HandlerCounters>>,
     pub topology: Arc<Topology>,
@@ -129,8 +140,9 @@ impl Core {
             rings: Mutex::new(Vec::new()),
             rings_changed: AtomicBool::new(false),
             backend: Mutex::new(None),
+            synchronous_emitted: AtomicU64::new(0),
             backend_thread: RwLock::new(None),
-            pending: Mutex::new(None),
+            dispatcher: Mutex::new(None),
             topology: RwLock::new(Arc::new(Topology::last_resort())),
             flush: FlushSync {
                 requested: AtomicU64::new(0),
@@ -144,9 +156,15 @@ impl Core {
         })
     }
 
+    /// Whether callers queue their records for the backend.
     #[inline]
     pub(crate) fn is_running(&self) -> bool {
         self.state.load(Ordering::Acquire) == RUNNING
+    }
+
+    /// Whether the backend thread runs (in either mode).
+    fn backend_alive(&self) -> bool {
+        self.state.load(Ordering::Acquire) != STOPPED
     }
 
     /// Installs handlers and routing: starts the backend thread if it is not running,
@@ -160,6 +178,7 @@ impl Core {
         handlers: Vec<Handler>,
     ) -> std::io::Result<()> {
         let mut backend = lock(&self.backend);
+        let synchronous = settings.synchronous;
         self.immediate_level
             .store(settings.immediate_level.as_u8(), Ordering::Relaxed);
         *self.settings.write().unwrap_or_else(|p| p.into_inner()) = settings;
@@ -169,11 +188,20 @@ impl Core {
             .collect();
         *lock(&self.handler_counters) = counters.clone();
         let topology = Arc::new(topology);
-        *lock(&self.pending) = Some(Pending {
+        let pending = Configuration {
             handlers,
             counters,
             topology: topology.clone(),
-        });
+        };
+        {
+            // Between two backend rounds (or two synchronous records): each record is
+            // routed once, by whichever configuration is current when it is dispatched.
+            let mut dispatcher = lock(&self.dispatcher);
+            match dispatcher.as_mut() {
+                Some(d) => d.switch_to(pending),
+                None => *dispatcher = Some(Dispatcher::new(pending)),
+            }
+        }
         self.loggers.apply(&topology);
         if GLOBAL.get().is_some_and(|g| Arc::ptr_eq(g, self)) {
             let lowest = topology.lowest_threshold();
@@ -182,28 +210,52 @@ impl Core {
             }
         }
         *self.topology.write().unwrap_or_else(|p| p.into_inner()) = topology;
-        if backend.is_some() {
-            drop(backend);
-            self.flush_within(Duration::MAX);
-            return Ok(());
+        let state = if synchronous {
+            RUNNING_SYNCHRONOUS
+        } else {
+            RUNNING
+        };
+        if backend.is_none() {
+            // The backend runs in synchronous mode too: it drains what callers queued
+            // before a switch, and answers flushes.
+            self.stop_requested.store(false, Ordering::SeqCst);
+            let core = self.clone();
+            let handle = std::thread::Builder::new()
+                .name("logjet-backend".into())
+                .spawn(move || backend::run(core))?;
+            *self
+                .backend_thread
+                .write()
+                .unwrap_or_else(|p| p.into_inner()) = Some(handle.thread().clone());
+            *backend = Some(handle);
+            exit::watch(self);
         }
-        self.stop_requested.store(false, Ordering::SeqCst);
-        let core = self.clone();
-        let handle = std::thread::Builder::new()
-            .name("logjet-backend".into())
-            .spawn(move || backend::run(core))?;
-        *self
-            .backend_thread
-            .write()
-            .unwrap_or_else(|p| p.into_inner()) = Some(handle.thread().clone());
-        *backend = Some(handle);
-        self.state.store(RUNNING, Ordering::Release);
-        exit::watch(self);
+        self.state.store(state, Ordering::Release);
         Ok(())
     }
 
-    /// Whether the backend thread runs.
-    pub(crate) fn has_backend(&self) -> bool {
+    /// Whether records are written on the caller's thread (no backend).
+    #[inline]
+    pub(crate) fn is_synchronous(&self) -> bool {
+        self.state.load(Ordering::Relaxed) == RUNNING_SYNCHRONOUS
+    }
+
+    /// Synchronous mode: the caller dispatches its own record. Returns `false` when the
+    /// instance stopped meanwhile, and the record still needs a home.
+    pub(crate) fn dispatch_now(&self, record: &[u8], thread: &ThreadInfo) -> bool {
+        let mut dispatcher = lock(&self.dispatcher);
+        let Some(dispatcher) = dispatcher.as_mut() else {
+            return false;
+        };
+        dispatcher.dispatch_bytes(self, record, thread);
+        dispatcher.end_round();
+        dispatcher.publish();
+        self.synchronous_emitted.fetch_add(1, Ordering::Relaxed);
+        true
+    }
+
+    /// Whether the instance writes records, queued or synchronously.
+    pub(crate) fn is_started(&self) -> bool {
         lock(&self.backend).is_some()
     }
 
@@ -230,15 +282,15 @@ impl Core {
     /// Waits until every record logged before the call is written and the sinks flushed.
     /// Returns `false` if `deadline` passed first (or the backend is not running).
     pub(crate) fn flush_within(&self, deadline: Duration) -> bool {
-        if !self.is_running() || self.on_backend_thread() {
-            return !self.is_running();
+        if !self.backend_alive() || self.on_backend_thread() {
+            return !self.backend_alive();
         }
         let ticket = self.flush.requested.fetch_add(1, Ordering::SeqCst) + 1;
         self.wake_backend();
         let until = Instant::now().checked_add(deadline);
         let mut done = lock(&self.flush.done);
         while *done < ticket {
-            if !self.is_running() {
+            if !self.backend_alive() {
                 return false;
             }
             // Wake up now and then to notice a backend that stopped.
@@ -290,8 +342,9 @@ impl Core {
             dropped += ring.dropped.load(Ordering::Relaxed);
         }
         drop(rings);
+        let synchronous = self.synchronous_emitted.load(Ordering::Relaxed);
         Stats {
-            emitted: pushed + dropped,
+            emitted: pushed + dropped + synchronous,
             dropped,
             drop_reports: self.drop_reports.load(Ordering::Relaxed),
             handlers: lock(&self.handler_counters)

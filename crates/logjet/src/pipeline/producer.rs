@@ -1,7 +1,7 @@
 //! The caller's side of a log call: encode into a reused per-thread buffer, copy into
 //! this thread's ring, and apply the overflow policy when the ring is full.
 
-use std::cell::{Cell, RefCell};
+use std::cell::{Cell, OnceCell, RefCell};
 use std::fmt;
 use std::io::Write as _;
 use std::sync::atomic::Ordering;
@@ -20,6 +20,10 @@ use crate::record::{with_fields, Record, ThreadInfo};
 struct ThreadState {
     scratch: RefCell<Vec<u8>>,
     rings: RefCell<Vec<LocalRing>>,
+    /// This thread's name and id, for records it writes synchronously.
+    info: OnceCell<ThreadInfo>,
+    /// Set while this thread writes a record synchronously.
+    dispatching: Cell<bool>,
 }
 
 struct LocalRing {
@@ -40,6 +44,8 @@ thread_local! {
     static THREAD: ThreadState = ThreadState {
         scratch: RefCell::new(Vec::with_capacity(1024)),
         rings: RefCell::new(Vec::new()),
+        info: OnceCell::new(),
+        dispatching: Cell::new(false),
     };
     /// Set on the backend thread, which must never wait for its own queue.
     pub(super) static IS_BACKEND: Cell<bool> = const { Cell::new(false) };
@@ -129,7 +135,9 @@ pub(crate) fn submit_record(
 
 fn enqueue(core: &Core, level: Level, record: &[u8], thread: &ThreadState) {
     if !core.is_running() {
-        write_to_stderr(core, record);
+        if !(core.is_synchronous() && dispatch_synchronously(core, record, thread)) {
+            write_to_stderr(core, record);
+        }
         return;
     }
     let Ok(mut rings) = thread.rings.try_borrow_mut() else {
@@ -154,16 +162,34 @@ fn enqueue(core: &Core, level: Level, record: &[u8], thread: &ThreadState) {
     }
 }
 
-fn new_ring(core: &Core) -> LocalRing {
+/// Synchronous mode: writes the record on this thread. A record logged while this
+/// thread is already writing one (from a sink or a `Display` impl) returns `false`.
+fn dispatch_synchronously(core: &Core, record: &[u8], thread: &ThreadState) -> bool {
+    if thread.dispatching.replace(true) {
+        return false;
+    }
+    let info = thread.info.get_or_init(current_thread_info);
+    let done = core.dispatch_now(record, info);
+    thread.dispatching.set(false);
+    done
+}
+
+/// Name and id of the calling thread.
+fn current_thread_info() -> ThreadInfo {
     let current = std::thread::current();
-    let info = ThreadInfo {
+    ThreadInfo {
         name: current
             .name()
             .map_or_else(|| unnamed_thread(&current), str::to_owned)
             .into(),
         // SAFETY: gettid has no preconditions.
         id: unsafe { libc::gettid() } as u64,
-    };
+    }
+}
+
+fn new_ring(core: &Core) -> LocalRing {
+    let current = std::thread::current();
+    let info = current_thread_info();
     let capacity = core
         .settings
         .read()
@@ -228,12 +254,7 @@ pub(crate) fn write_to_stderr(core: &Core, bytes: &[u8]) {
     static FORMAT: OnceLock<TextFormat> = OnceLock::new();
     let decoded = encode::decode(bytes);
     let logger = core.loggers.by_id(decoded.logger_id);
-    let current = std::thread::current();
-    let thread = ThreadInfo {
-        name: current.name().unwrap_or("?").into(),
-        // SAFETY: gettid has no preconditions.
-        id: unsafe { libc::gettid() } as u64,
-    };
+    let thread = current_thread_info();
     let mut line = Vec::with_capacity(256);
     with_fields(decoded.fields, |fields| {
         let record = Record {

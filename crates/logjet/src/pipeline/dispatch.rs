@@ -1,0 +1,366 @@
+//! Dispatching: routing a decoded record to the handlers on its logger's path,
+//! formatting it once per distinct format, and handing batches to the sinks. The backend
+//! thread runs it for queued records; in synchronous mode the caller runs it under a lock.
+
+use std::io;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use super::stats::HandlerCounters;
+use super::topology::LAST_RESORT_LEVEL;
+use super::{Configuration, Core, Topology};
+use crate::encode;
+use crate::handler::Handler;
+use crate::level::Level;
+use crate::logger::LoggerNode;
+use crate::record::{with_fields, Record, ThreadInfo};
+use crate::sink::{Batch, ConsoleSink};
+
+/// A handler's buffer is handed to its sink once it holds this much.
+const WRITE_THRESHOLD: usize = 256 * 1024;
+/// At most one error report per handler in this interval; the rest are counted.
+const ERROR_REPORT_INTERVAL: Duration = Duration::from_secs(1);
+
+/// A handler as the backend runs it: its pending batch and its counters.
+struct Output {
+    handler: Handler,
+    counters: Arc<HandlerCounters>,
+    buf: Vec<u8>,
+    ends: Vec<usize>,
+    accepted: u64,
+    written: u64,
+    failed: u64,
+    /// Records a buffering handler discarded when closed (without `flush_on_close`).
+    dropped: u64,
+    errors: ErrorReporter,
+}
+
+impl Output {
+    fn new(handler: Handler, counters: Arc<HandlerCounters>) -> Output {
+        Output {
+            handler,
+            counters,
+            buf: Vec::with_capacity(64 * 1024),
+            ends: Vec::new(),
+            accepted: 0,
+            written: 0,
+            failed: 0,
+            dropped: 0,
+            errors: ErrorReporter::default(),
+        }
+    }
+
+    /// Hands the pending batch to the sink and counts the outcome.
+    fn write_out(&mut self) {
+        if self.ends.is_empty() {
+            return;
+        }
+        let total = self.ends.len() as u64;
+        let batch = Batch::new(&self.buf, &self.ends);
+        let sink = &mut self.handler.sink;
+        match catch_unwind(AssertUnwindSafe(|| sink.write(batch))) {
+            Ok(Ok(())) => self.written += total,
+            Ok(Err(e)) => {
+                let written = (e.written as u64).min(total);
+                self.written += written;
+                self.failed += total - written;
+                self.errors
+                    .report(&self.handler.name, "write failed", &e.error);
+            }
+            Err(_) => {
+                self.failed += total;
+                let panic = io::Error::other("the sink panicked");
+                self.errors
+                    .report(&self.handler.name, "write failed", &panic);
+            }
+        }
+        self.buf.clear();
+        self.ends.clear();
+    }
+
+    /// Ends the record just formatted into the batch; writes the batch out when it is
+    /// large, or, for a buffering handler, when it is full or the record is severe enough.
+    fn record_added(&mut self, level: Level) {
+        self.ends.push(self.buf.len());
+        let now = match &self.handler.buffering {
+            Some(b) => self.ends.len() >= b.capacity || level >= b.flush_level,
+            None => self.buf.len() >= WRITE_THRESHOLD,
+        };
+        if now {
+            self.write_out();
+        }
+    }
+
+    /// The end of a backend round: everything pending goes out, except what a buffering
+    /// handler holds by design.
+    fn end_round(&mut self) {
+        if self.handler.buffering.is_none() {
+            self.write_out();
+        }
+    }
+
+    /// The handler is being replaced or the pipeline stops: a buffering handler writes
+    /// what it holds if told to (Python's `flushOnClose`), otherwise counts it as dropped.
+    fn close(&mut self) {
+        if self
+            .handler
+            .buffering
+            .as_ref()
+            .is_some_and(|b| !b.flush_on_close)
+        {
+            self.dropped += self.ends.len() as u64;
+            self.buf.clear();
+            self.ends.clear();
+        }
+        self.write_out();
+        self.flush_sink();
+        self.publish();
+    }
+
+    /// Asks the sink to push out what it buffers (after `end_round`).
+    fn flush_sink(&mut self) {
+        let sink = &mut self.handler.sink;
+        match catch_unwind(AssertUnwindSafe(|| sink.flush())) {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => self.errors.report(&self.handler.name, "flush failed", &e),
+            Err(_) => {
+                let panic = io::Error::other("the sink panicked");
+                self.errors
+                    .report(&self.handler.name, "flush failed", &panic);
+            }
+        }
+    }
+
+    fn publish(&self) {
+        self.counters.publish(
+            self.accepted,
+            self.written,
+            self.dropped,
+            self.failed,
+            self.ends.len() as u64,
+        );
+    }
+}
+
+/// Sink errors go to stderr, at most one line per handler per interval: never back into
+/// the pipeline that failed.
+#[derive(Default)]
+struct ErrorReporter {
+    last: Option<Instant>,
+    suppressed: u64,
+}
+
+impl ErrorReporter {
+    fn report(&mut self, handler: &str, what: &str, error: &io::Error) {
+        let now = Instant::now();
+        if self
+            .last
+            .is_some_and(|last| now.duration_since(last) < ERROR_REPORT_INTERVAL)
+        {
+            self.suppressed += 1;
+            return;
+        }
+        let suppressed = std::mem::take(&mut self.suppressed);
+        let more = if suppressed > 0 {
+            format!(" ({suppressed} more errors since the last report)")
+        } else {
+            String::new()
+        };
+        eprintln!("logjet: handler {handler:?}: {what}: {error}{more}");
+        self.last = Some(now);
+    }
+}
+
+/// The handlers of the current configuration and what routing needs.
+pub(super) struct Dispatcher {
+    outputs: Vec<Output>,
+    /// Where records go when no handler is on their logger's path (Python's last resort).
+    last_resort: Output,
+    topology: Arc<Topology>,
+    /// Per logger id: the handler indices its records reach.
+    routes: Vec<Option<Box<[usize]>>>,
+    loggers: Vec<Arc<LoggerNode>>,
+    /// Formatted bytes shared by handlers with the same format, for the current record.
+    shared: Vec<u8>,
+    /// `(format identity, terminal, start, end)` in `shared`.
+    shared_ranges: Vec<(usize, bool, usize, usize)>,
+    process_id: u32,
+}
+
+impl Dispatcher {
+    /// A dispatcher for a configuration.
+    pub(super) fn new(configuration: Configuration) -> Dispatcher {
+        let last_resort =
+            Handler::new("last resort", ConsoleSink::stderr()).level(LAST_RESORT_LEVEL);
+        let mut dispatcher = Dispatcher {
+            outputs: Vec::new(),
+            last_resort: Output::new(last_resort, Arc::new(HandlerCounters::new("last resort"))),
+            topology: configuration.topology.clone(),
+            routes: Vec::new(),
+            loggers: Vec::new(),
+            shared: Vec::new(),
+            shared_ranges: Vec::new(),
+            process_id: std::process::id(),
+        };
+        dispatcher.switch_to(configuration);
+        dispatcher
+    }
+
+    /// Flushes and closes the current handlers, then routes by the new configuration.
+    pub(super) fn switch_to(&mut self, configuration: Configuration) {
+        for output in &mut self.outputs {
+            output.close();
+        }
+        self.outputs = configuration
+            .handlers
+            .into_iter()
+            .zip(configuration.counters)
+            .map(|(h, c)| Output::new(h, c))
+            .collect();
+        self.topology = configuration.topology;
+        self.routes.clear();
+    }
+
+    /// The end of a round: pending batches go to their sinks.
+    pub(super) fn end_round(&mut self) {
+        for output in &mut self.outputs {
+            output.end_round();
+        }
+        self.last_resort.end_round();
+    }
+
+    /// Asks every sink to push out what it buffers.
+    pub(super) fn flush_sinks(&mut self) {
+        for output in &mut self.outputs {
+            output.flush_sink();
+        }
+        self.last_resort.flush_sink();
+    }
+
+    /// Publishes every handler's counters.
+    pub(super) fn publish(&self) {
+        for output in &self.outputs {
+            output.publish();
+        }
+    }
+
+    /// Writes out (or, for buffering handlers, settles) and closes every handler.
+    pub(super) fn close(&mut self) {
+        for output in &mut self.outputs {
+            output.close();
+        }
+        self.last_resort.close();
+    }
+
+    /// Decodes a captured record and dispatches it.
+    pub(super) fn dispatch_bytes(&mut self, core: &Core, bytes: &[u8], thread: &ThreadInfo) {
+        let decoded = encode::decode(bytes);
+        let logger = self.logger(core, decoded.logger_id);
+        with_fields(decoded.fields, |fields| {
+            let record = Record {
+                level: Level::from_u8(decoded.level).unwrap_or(Level::CRITICAL),
+                timestamp_ns: decoded.timestamp_ns,
+                logger: &logger.name,
+                message: decoded.message,
+                location: decoded.location,
+                thread,
+                process_id: self.process_id,
+                fields,
+                truncated: decoded.flags & encode::FLAG_TRUNCATED != 0,
+            };
+            self.dispatch(&record, decoded.logger_id);
+        });
+    }
+
+    fn logger(&mut self, core: &Core, id: u32) -> Arc<LoggerNode> {
+        let index = id as usize;
+        while self.loggers.len() <= index {
+            let next = self.loggers.len() as u32;
+            self.loggers.push(core.loggers.by_id(next));
+        }
+        self.loggers[index].clone()
+    }
+
+    /// Sends one record to every handler on its logger's path that wants it.
+    fn dispatch(&mut self, record: &Record<'_>, logger_id: u32) {
+        let index = logger_id as usize;
+        if self.routes.len() <= index {
+            self.routes.resize(index + 1, None);
+        }
+        let route = self.routes[index]
+            .get_or_insert_with(|| self.topology.route(record.logger()).into_boxed_slice());
+        let outcome = catch_unwind(AssertUnwindSafe(|| {
+            if route.is_empty() {
+                if record.level() >= LAST_RESORT_LEVEL {
+                    write_one(&mut self.last_resort, record);
+                }
+                return;
+            }
+            self.shared_ranges.clear();
+            self.shared.clear();
+            let single = route.len() == 1;
+            for &h in route.iter() {
+                let output = &mut self.outputs[h];
+                if !output.handler.wants(record) {
+                    continue;
+                }
+                output.accepted += 1;
+                if single {
+                    write_one(output, record);
+                    continue;
+                }
+                let key = (
+                    Arc::as_ptr(&output.handler.format) as *const () as usize,
+                    output.handler.terminal,
+                );
+                let range = match self
+                    .shared_ranges
+                    .iter()
+                    .find(|(f, t, _, _)| (*f, *t) == key)
+                {
+                    Some(&(_, _, start, end)) => (start, end),
+                    None => {
+                        let start = self.shared.len();
+                        output
+                            .handler
+                            .format
+                            .format(record, &mut self.shared, key.1);
+                        let end = self.shared.len();
+                        self.shared_ranges.push((key.0, key.1, start, end));
+                        (start, end)
+                    }
+                };
+                output.buf.extend_from_slice(&self.shared[range.0..range.1]);
+                output.record_added(record.level());
+            }
+        }));
+        if outcome.is_err() {
+            // A filter or format panicked on this record: it counts as failed for the
+            // handlers that took it, and the backend goes on.
+            for output in &mut self.outputs {
+                output
+                    .buf
+                    .truncate(output.ends.last().copied().unwrap_or(0));
+                output.failed += output.accepted
+                    - output.written
+                    - output.dropped
+                    - output.failed
+                    - output.ends.len() as u64;
+            }
+            eprintln!(
+                "logjet: a filter or format panicked on a record from {:?}; record skipped",
+                record.logger()
+            );
+        }
+    }
+}
+
+/// Formats a record straight into one handler's batch.
+fn write_one(output: &mut Output, record: &Record<'_>) {
+    output
+        .handler
+        .format
+        .format(record, &mut output.buf, output.handler.terminal);
+    output.record_added(record.level());
+}

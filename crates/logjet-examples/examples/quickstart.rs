@@ -1,25 +1,31 @@
-//! logjet's main example: several threads log through the whole pipeline to a colored
-//! console and a JSON Lines file, through logjet's macros and the `log` and `tracing`
-//! facades; at the end it prints the counters and where the file is.
+//! logjet's main example: the pipeline comes from a configuration in Python's
+//! `dictConfig` schema (embedded, or the file named by `LOGJET_CONFIG` / `APP_ENV`), and
+//! several threads log through it to a colored console and a rotating JSON Lines file,
+//! through logjet's macros and the `log` and `tracing` facades. At the end it prints the
+//! counters and where the file is.
 //!
-//! Run it with `cargo run --release --example quickstart`.
+//! Run it with `cargo run --release --example quickstart`. `LOG_DIR` moves the file
+//! (default `logs/`), `LOGJET_LEVEL` / `LOGJET_FILTER` change levels, `ASYNC_LOG_QUEUE=0`
+//! writes synchronously.
 
 use std::time::{Duration, Instant};
 
-use logjet::{fields, Builder, FileSink, Handler, JsonFormat, Level, Stream};
+use logjet::config::{self, Config, Overrides, Syntax};
+use logjet::fields;
 use tracing_subscriber::prelude::*;
 
+/// The default configuration, modeled on the queued stderr + JSON file setup of Python
+/// logging guides.
+const EMBEDDED: &str = include_str!("quickstart.json");
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let path = std::env::current_dir()?
-        .join("logs")
-        .join("quickstart.jsonl");
-    let guard = Builder::new()
-        .level(Level::DEBUG)
-        // Humans read the console: INFO and above, colored on a terminal.
-        .handler(Handler::console(Stream::Stderr).level(Level::INFO))
-        // Machines read the file: everything, one JSON object per line.
-        .handler(Handler::new("file", FileSink::open(&path)?).format(JsonFormat::new()))
-        .init()?;
+    let config = match config::from_env()? {
+        Some(config) => config,
+        None => Config::parse(EMBEDDED, Syntax::Json, "quickstart.json (embedded)")?
+            .with_overrides(&Overrides::from_env()?),
+    };
+    eprintln!("configuration {}:\n{}", config.source(), config.describe());
+    let guard = config.builder()?.init()?;
     logjet::bridge::log::init()?;
     tracing_subscriber::registry()
         .with(logjet::bridge::tracing::layer())
@@ -52,6 +58,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             handler.name, handler.accepted, handler.written, handler.failed
         );
     }
+    let dir = std::env::var("LOG_DIR").unwrap_or_else(|_| "logs".to_owned());
+    let path = std::env::current_dir()?.join(dir).join("quickstart.jsonl");
     eprintln!("JSON Lines file: {}", path.display());
     drop(guard);
     Ok(())

@@ -286,3 +286,45 @@ fn reconfiguring_switches_handlers_without_losing_records() {
     seqs.sort_unstable();
     assert_eq!(seqs, (0..200_000).collect::<Vec<_>>());
 }
+
+#[test]
+fn a_console_on_a_closed_pipe_neither_hangs_nor_stops_the_other_handlers() {
+    if common::child_role().as_deref() == Some("closed-pipe") {
+        let (sink, captured) = CaptureSink::new();
+        let lj = Builder::new()
+            .handler(Handler::console(Stream::Stderr))
+            .handler(Handler::new("capture", sink))
+            .build()
+            .unwrap();
+        let logger = lj.logger("app");
+        for i in 0..2_000 {
+            logjet::info!(logger: logger, "line {}", i);
+        }
+        lj.flush();
+        assert_eq!(captured.len(), 2_000);
+        let console = &lj.stats().handlers[0];
+        assert_eq!(console.failed, 2_000);
+        std::process::exit(0);
+    }
+    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "a_console_on_a_closed_pipe_neither_hangs_nor_stops_the_other_handlers",
+            "--nocapture",
+        ])
+        .env("LOGJET_TEST_CHILD", "closed-pipe")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stderr.take());
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(start.elapsed() < Duration::from_secs(60), "the child hangs");
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    assert!(status.success(), "{status:?}");
+}

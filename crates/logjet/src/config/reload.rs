@@ -104,7 +104,9 @@ impl Watcher {
                         Err(message) => {
                             state.failures.fetch_add(1, Ordering::AcqRel);
                             if options.report {
-                                eprintln!("logjet: configuration not reloaded, the running one stays: {message}");
+                                crate::pipeline::report(format_args!(
+                                    "logjet: configuration not reloaded, the running one stays: {message}"
+                                ));
                             }
                         }
                     }

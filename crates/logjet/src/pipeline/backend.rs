@@ -38,12 +38,21 @@ pub(super) fn run(core: Arc<Core>) {
     IS_BACKEND.with(|b| b.set(true));
     let flush_done = *lock(&core.flush.done);
     let mut backend = Backend {
-        core,
+        core: core.clone(),
         sources: Vec::new(),
         report_buf: Vec::new(),
         flush_done,
     };
-    backend.run();
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| backend.run()));
+    if outcome.is_err() {
+        // Sinks, filters and formats run under their own guards; a panic here is logjet's
+        // own bug. Callers must not wait for a backend that is gone: they switch to
+        // writing on stderr, and waiting flushes return.
+        super::report(format_args!(
+            "logjet: the backend thread panicked; logging continues on stderr"
+        ));
+        core.stop_after_backend_panic();
+    }
 }
 
 impl Backend {

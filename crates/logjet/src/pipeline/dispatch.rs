@@ -17,6 +17,13 @@ use crate::logger::LoggerNode;
 use crate::record::{with_fields, Record, ThreadInfo};
 use crate::sink::{Batch, ConsoleSink};
 
+/// Writes a line to stderr for the error channel. Never panics (unlike `eprintln!`):
+/// stderr may be a closed pipe, and the pipeline must keep running.
+pub(crate) fn report(line: std::fmt::Arguments<'_>) {
+    use std::io::Write as _;
+    let _ = writeln!(io::stderr(), "{line}");
+}
+
 /// A handler's buffer is handed to its sink once it holds this much.
 const WRITE_THRESHOLD: usize = 256 * 1024;
 /// At most one error report per handler in this interval; the rest are counted.
@@ -167,7 +174,9 @@ impl ErrorReporter {
         } else {
             String::new()
         };
-        eprintln!("logjet: handler {handler:?}: {what}: {error}{more}");
+        report(format_args!(
+            "logjet: handler {handler:?}: {what}: {error}{more}"
+        ));
         self.last = Some(now);
     }
 }
@@ -348,10 +357,10 @@ impl Dispatcher {
                     - output.failed
                     - output.ends.len() as u64;
             }
-            eprintln!(
+            report(format_args!(
                 "logjet: a filter or format panicked on a record from {:?}; record skipped",
                 record.logger()
-            );
+            ));
         }
     }
 }

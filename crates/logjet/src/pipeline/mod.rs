@@ -13,6 +13,7 @@ mod topology;
 pub use overflow::Overflow;
 pub use stats::{HandlerStats, Stats};
 
+pub(crate) use dispatch::report;
 pub(crate) use producer::{submit_record, Head};
 pub(crate) use topology::Topology;
 
@@ -277,6 +278,14 @@ impl Core {
             .write()
             .unwrap_or_else(|p| p.into_inner()) = None;
         complete
+    }
+
+    /// The backend thread died: callers write to stderr from now on, and flushes waiting
+    /// for it return.
+    fn stop_after_backend_panic(&self) {
+        self.state.store(STOPPED, Ordering::Release);
+        let _done = lock(&self.flush.done);
+        self.flush.cond.notify_all();
     }
 
     /// Waits until every record logged before the call is written and the sinks flushed.

@@ -316,7 +316,6 @@ fn floor_char_boundary(s: &str, mut index: usize) -> usize {
 pub(crate) struct Decoded<'a> {
     pub level: u8,
     pub flags: u8,
-    pub logger_id: u32,
     pub timestamp_ns: u64,
     pub message: &'a str,
     pub location: Location<'a>,
@@ -327,8 +326,7 @@ pub(crate) struct Decoded<'a> {
 pub(crate) fn decode(bytes: &[u8]) -> Decoded<'_> {
     let level = bytes[0];
     let flags = bytes[1];
-    let logger_id = u32::from_ne_bytes(bytes[4..8].try_into().unwrap());
-    let timestamp_ns = u64::from_ne_bytes(bytes[8..16].try_into().unwrap());
+    let timestamp_ns = timestamp_of(bytes);
     let callsite_addr = u64::from_ne_bytes(bytes[16..24].try_into().unwrap()) as usize;
     let callsite = if callsite_addr == 0 {
         None
@@ -361,12 +359,16 @@ pub(crate) fn decode(bytes: &[u8]) -> Decoded<'_> {
     Decoded {
         level,
         flags,
-        logger_id,
         timestamp_ns,
         message,
         location,
         fields: rest,
     }
+}
+
+/// A record's logger id, read without decoding the rest.
+pub(crate) fn logger_id_of(bytes: &[u8]) -> u32 {
+    u32::from_ne_bytes(bytes[4..8].try_into().unwrap())
 }
 
 /// A record's timestamp, read without decoding the rest.
@@ -467,7 +469,7 @@ mod tests {
         let mut enc = begin_record(&mut buf, 20, 7, 123, None, format_args!("static"));
         build(&mut enc);
         let d = decode(&buf);
-        assert_eq!((d.level, d.logger_id, d.timestamp_ns), (20, 7, 123));
+        assert_eq!((d.level, logger_id_of(&buf), d.timestamp_ns), (20, 7, 123));
         assert_eq!(d.message, "static");
         FieldIter::new(d.fields)
             .map(|(k, v)| (k.to_string(), format!("{v:?}")))

@@ -105,13 +105,7 @@ impl Logjet {
     /// Writes everything out and stops the backend; later calls write to stderr directly.
     /// Returns whether everything was written within the exit deadline.
     pub fn shutdown(&self) -> bool {
-        let deadline = self
-            .core
-            .settings
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .exit_deadline;
-        self.core.shutdown(deadline)
+        self.core.shutdown_within_exit_deadline()
     }
 
     /// Logs a record built by a foreign caller (owned strings, no static call site).
@@ -137,13 +131,7 @@ impl Guard {
 
 impl Drop for Guard {
     fn drop(&mut self) {
-        let deadline = self
-            .core
-            .settings
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .exit_deadline;
-        self.core.shutdown(deadline);
+        self.core.shutdown_within_exit_deadline();
     }
 }
 

@@ -29,12 +29,36 @@ pub struct Record<'a> {
     pub(crate) truncated: bool,
 }
 
+/// Decodes captured record bytes and calls `f` with the record they hold.
+pub(crate) fn with_record<R>(
+    bytes: &[u8],
+    logger: &str,
+    thread: &ThreadInfo,
+    process_id: u32,
+    f: impl FnOnce(&Record<'_>) -> R,
+) -> R {
+    let decoded = crate::encode::decode(bytes);
+    with_fields(decoded.fields, |fields| {
+        f(&Record {
+            level: Level::from_u8(decoded.level).unwrap_or(Level::CRITICAL),
+            timestamp_ns: decoded.timestamp_ns,
+            logger,
+            message: decoded.message,
+            location: decoded.location,
+            thread,
+            process_id,
+            fields,
+            truncated: decoded.flags & crate::encode::FLAG_TRUNCATED != 0,
+        })
+    })
+}
+
 /// Most fields decoded without allocating; records with more spill onto the heap.
 const INLINE_FIELDS: usize = 16;
 
 /// Decodes encoded fields, keeping one entry per key (at the key's first position, with
 /// its last value), and calls `f` with them.
-pub(crate) fn with_fields<R>(encoded: &[u8], f: impl FnOnce(&[(&str, Value<'_>)]) -> R) -> R {
+fn with_fields<R>(encoded: &[u8], f: impl FnOnce(&[(&str, Value<'_>)]) -> R) -> R {
     let mut inline = [("", Value::Null); INLINE_FIELDS];
     let mut spilled: Vec<(&str, Value<'_>)> = Vec::new();
     let mut len = 0;

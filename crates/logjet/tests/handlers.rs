@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use logjet::{
-    Batch, Builder, CaptureSink, ColorChoice, Handler, JsonFormat, Level, LevelRange, LogfmtFormat,
+    Batch, Builder, CaptureSink, ColorChoice, Handler, Level, LevelRange, LogfmtFormat,
     LoggerPrefix, Record, Sink, SinkError, Stream, TextFormat,
 };
 
@@ -246,45 +246,6 @@ fn console_lines_go_to_their_stream_without_color_when_piped() {
     assert_eq!(err_lines.len(), 1, "{stderr}");
     assert!(err_lines[0].ends_with("[WARNING] handlers: to stderr"));
     assert!(!stdout.contains('\x1b') && !stderr.contains('\x1b'));
-}
-
-#[test]
-fn reconfiguring_switches_handlers_without_losing_records() {
-    let (first_sink, first) = CaptureSink::new();
-    let (second_sink, second) = CaptureSink::new();
-    let lj = Builder::new()
-        .handler(Handler::new("first", first_sink).format(JsonFormat::new()))
-        .build()
-        .unwrap();
-    let logger = lj.logger("app");
-    let writer = {
-        let logger = logger.clone();
-        std::thread::spawn(move || {
-            for seq in 0..200_000u64 {
-                logjet::info!(logger: logger, "r"; seq = seq);
-            }
-        })
-    };
-    std::thread::sleep(Duration::from_millis(5));
-    Builder::new()
-        .handler(Handler::new("second", second_sink).format(JsonFormat::new()))
-        .reconfigure(&lj)
-        .unwrap();
-    writer.join().unwrap();
-    lj.flush();
-    let mut seqs: Vec<u64> = first
-        .lines()
-        .iter()
-        .chain(second.lines().iter())
-        .map(|l| {
-            serde_json::from_str::<serde_json::Value>(l).unwrap()["seq"]
-                .as_u64()
-                .unwrap()
-        })
-        .collect();
-    assert!(!second.is_empty());
-    seqs.sort_unstable();
-    assert_eq!(seqs, (0..200_000).collect::<Vec<_>>());
 }
 
 #[test]

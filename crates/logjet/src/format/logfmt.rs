@@ -1,7 +1,7 @@
 //! logfmt: `ts=... level=info logger=app msg="..." key=value`, one record per line.
 
-use super::escape::{logfmt_key, logfmt_value};
-use super::text::write_logfmt_value;
+use super::escape::logfmt_value;
+use super::text::write_logfmt_fields;
 use super::time::write_rfc3339_micros;
 use super::Format;
 use crate::level::LevelName;
@@ -28,12 +28,7 @@ impl Format for LogfmtFormat {
         logfmt_value(out, record.logger());
         out.extend_from_slice(b" msg=");
         logfmt_value(out, record.message());
-        for (key, value) in record.fields() {
-            out.push(b' ');
-            logfmt_key(out, key);
-            out.push(b'=');
-            write_logfmt_value(out, value);
-        }
+        write_logfmt_fields(out, record);
         out.push(b'\n');
     }
 }

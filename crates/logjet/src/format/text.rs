@@ -210,14 +210,19 @@ impl Format for TextFormat {
             }
         }
         if self.append_fields {
-            for (key, value) in record.fields() {
-                out.push(b' ');
-                logfmt_key(out, key);
-                out.push(b'=');
-                write_logfmt_value(out, value);
-            }
+            write_logfmt_fields(out, record);
         }
         out.push(b'\n');
+    }
+}
+
+/// Appends the record's fields as ` key=value` pairs.
+pub(crate) fn write_logfmt_fields(out: &mut Vec<u8>, record: &Record<'_>) {
+    for (key, value) in record.fields() {
+        out.push(b' ');
+        logfmt_key(out, key);
+        out.push(b'=');
+        write_logfmt_value(out, value);
     }
 }
 

@@ -14,7 +14,7 @@ use crate::encode;
 use crate::handler::Handler;
 use crate::level::Level;
 use crate::logger::LoggerNode;
-use crate::record::{with_fields, Record, ThreadInfo};
+use crate::record::{with_record, Record, ThreadInfo};
 use crate::sink::{Batch, ConsoleSink};
 
 /// Writes a line to stderr for the error channel. Never panics (unlike `eprintln!`):
@@ -264,21 +264,10 @@ impl Dispatcher {
 
     /// Decodes a captured record and dispatches it.
     pub(super) fn dispatch_bytes(&mut self, core: &Core, bytes: &[u8], thread: &ThreadInfo) {
-        let decoded = encode::decode(bytes);
-        let logger = self.logger(core, decoded.logger_id);
-        with_fields(decoded.fields, |fields| {
-            let record = Record {
-                level: Level::from_u8(decoded.level).unwrap_or(Level::CRITICAL),
-                timestamp_ns: decoded.timestamp_ns,
-                logger: &logger.name,
-                message: decoded.message,
-                location: decoded.location,
-                thread,
-                process_id: self.process_id,
-                fields,
-                truncated: decoded.flags & encode::FLAG_TRUNCATED != 0,
-            };
-            self.dispatch(&record, decoded.logger_id);
+        let logger_id = encode::logger_id_of(bytes);
+        let logger = self.logger(core, logger_id);
+        with_record(bytes, &logger.name, thread, self.process_id, |record| {
+            self.dispatch(record, logger_id)
         });
     }
 

@@ -31,30 +31,25 @@ pub(super) fn watch(core: &Arc<Core>) {
 
 extern "C" fn drain_at_exit() {
     // Nothing may unwind out of an `extern "C"` function.
+    // As Python's `logging.shutdown`: write everything, then close the handlers.
     let _ = std::panic::catch_unwind(|| {
-        for_each_running(|core, deadline| {
-            // As Python's `logging.shutdown`: write everything, then close the handlers.
-            core.shutdown(deadline);
+        for_each_running(|core| {
+            core.shutdown_within_exit_deadline();
         })
     });
 }
 
 /// Waits, up to each instance's exit deadline, until everything logged is written.
 fn drain_all() {
-    for_each_running(|core, deadline| {
-        core.flush_within(deadline);
+    for_each_running(|core| {
+        core.flush_within(core.exit_deadline());
     });
 }
 
-fn for_each_running(each: impl Fn(&Core, std::time::Duration)) {
+fn for_each_running(each: impl Fn(&Core)) {
     let instances: Vec<Arc<Core>> = lock(&RUNNING).iter().filter_map(Weak::upgrade).collect();
-    for core in instances {
-        let deadline = core
-            .settings
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .exit_deadline;
-        each(&core, deadline);
+    for core in &instances {
+        each(core);
     }
 }
 

@@ -280,6 +280,18 @@ impl Core {
         complete
     }
 
+    /// [`Core::shutdown`] with the configured exit deadline.
+    pub(crate) fn shutdown_within_exit_deadline(&self) -> bool {
+        self.shutdown(self.exit_deadline())
+    }
+
+    pub(crate) fn exit_deadline(&self) -> Duration {
+        self.settings
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .exit_deadline
+    }
+
     /// The backend thread died: callers write to stderr from now on, and flushes waiting
     /// for it return.
     fn stop_after_backend_panic(&self) {

@@ -14,7 +14,7 @@ use crate::callsite::Callsite;
 use crate::encode::{self, Encoder, Location};
 use crate::format::{Format, TextFormat};
 use crate::level::Level;
-use crate::record::{with_fields, Record, ThreadInfo};
+use crate::record::{with_record, ThreadInfo};
 
 /// This thread's rings (one per running instance it logged to) and its encode buffer.
 struct ThreadState {
@@ -252,25 +252,13 @@ fn push_when_full(core: &Core, level: Level, record: &[u8], local: &mut LocalRin
 /// thread exit): format the record as text and write it to stderr at once.
 pub(crate) fn write_to_stderr(core: &Core, bytes: &[u8]) {
     static FORMAT: OnceLock<TextFormat> = OnceLock::new();
-    let decoded = encode::decode(bytes);
-    let logger = core.loggers.by_id(decoded.logger_id);
+    let logger = core.loggers.by_id(encode::logger_id_of(bytes));
     let thread = current_thread_info();
     let mut line = Vec::with_capacity(256);
-    with_fields(decoded.fields, |fields| {
-        let record = Record {
-            level: Level::from_u8(decoded.level).unwrap_or(Level::CRITICAL),
-            timestamp_ns: decoded.timestamp_ns,
-            logger: &logger.name,
-            message: decoded.message,
-            location: decoded.location,
-            thread: &thread,
-            process_id: std::process::id(),
-            fields,
-            truncated: decoded.flags & encode::FLAG_TRUNCATED != 0,
-        };
+    with_record(bytes, &logger.name, &thread, std::process::id(), |record| {
         FORMAT
             .get_or_init(TextFormat::default)
-            .format(&record, &mut line, false);
+            .format(record, &mut line, false)
     });
     let _ = std::io::stderr().write_all(&line);
 }

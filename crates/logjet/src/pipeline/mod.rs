@@ -204,13 +204,14 @@ impl Core {
             }
         }
         self.loggers.apply(&topology);
+        let lowest = topology.lowest_threshold();
+        *self.topology.write().unwrap_or_else(|p| p.into_inner()) = topology;
+        // After the topology is in place: the hooks' facades read it back.
         if GLOBAL.get().is_some_and(|g| Arc::ptr_eq(g, self)) {
-            let lowest = topology.lowest_threshold();
             for hook in lock(&GLOBAL_HOOKS).iter() {
                 hook(lowest);
             }
         }
-        *self.topology.write().unwrap_or_else(|p| p.into_inner()) = topology;
         let state = if synchronous {
             RUNNING_SYNCHRONOUS
         } else {

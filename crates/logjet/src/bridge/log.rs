@@ -3,7 +3,7 @@
 
 use log::kv::{self, VisitSource};
 
-use super::{level_for_threshold, logger_for_target, submit};
+use super::{level_for_threshold, submit, with_target_logger};
 use crate::encode::Encoder;
 use crate::level::Level;
 use crate::pipeline;
@@ -48,27 +48,30 @@ fn level_of(level: log::Level) -> Level {
 
 impl log::Log for LogBridge {
     fn enabled(&self, metadata: &log::Metadata<'_>) -> bool {
-        logger_for_target(metadata.target()).enabled(level_of(metadata.level()))
+        with_target_logger(metadata.target(), |node| {
+            node.enabled(level_of(metadata.level()))
+        })
     }
 
     fn log(&self, record: &log::Record<'_>) {
         let level = level_of(record.level());
-        let node = logger_for_target(record.target());
-        if !node.enabled(level) {
-            return;
-        }
-        let fields = |enc: &mut Encoder<'_>| {
-            let _ = record.key_values().visit(&mut KeyValues(enc));
-        };
-        submit(
-            &node,
-            level,
-            record.module_path(),
-            record.file(),
-            record.line(),
-            *record.args(),
-            fields,
-        );
+        with_target_logger(record.target(), |node| {
+            if !node.enabled(level) {
+                return;
+            }
+            let fields = |enc: &mut Encoder<'_>| {
+                let _ = record.key_values().visit(&mut KeyValues(enc));
+            };
+            submit(
+                node,
+                level,
+                record.module_path(),
+                record.file(),
+                record.line(),
+                *record.args(),
+                fields,
+            );
+        });
     }
 
     fn flush(&self) {

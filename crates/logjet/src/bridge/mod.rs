@@ -6,6 +6,7 @@ pub mod log;
 #[cfg(feature = "tracing")]
 pub mod tracing;
 
+use std::cell::RefCell;
 use std::fmt;
 use std::sync::Arc;
 
@@ -14,8 +15,42 @@ use crate::level::Level;
 use crate::logger::LoggerNode;
 use crate::pipeline::{self, Head};
 
-/// The global instance's logger for a facade target (`my_crate::db` → `my_crate.db`).
-fn logger_for_target(target: &str) -> Arc<LoggerNode> {
+/// Most targets a thread remembers (see [`with_target_logger`]).
+const CACHED_TARGETS: usize = 64;
+
+thread_local! {
+    /// Facade targets this thread logged to, with their loggers.
+    static TARGETS: RefCell<Vec<(Box<str>, Arc<LoggerNode>)>> =
+        const { RefCell::new(Vec::new()) };
+}
+
+/// Calls `f` with the global instance's logger for a facade target (`my_crate::db` is
+/// logger `my_crate.db`). Each thread remembers its targets, so a call costs a few string
+/// compares, not a name conversion and a lookup in the shared registry.
+fn with_target_logger<R>(target: &str, f: impl FnOnce(&LoggerNode) -> R) -> R {
+    let mut f = Some(f);
+    let cached = TARGETS.try_with(|targets| {
+        let targets = targets.try_borrow().ok()?;
+        let (_, node) = targets.iter().find(|(t, _)| **t == *target)?;
+        f.take().map(|f| f(node))
+    });
+    if let Ok(Some(result)) = cached {
+        return result;
+    }
+    let f = f.expect("not called: the target was not cached");
+    let node = lookup_target(target);
+    let _ = TARGETS.try_with(|targets| {
+        if let Ok(mut targets) = targets.try_borrow_mut() {
+            if targets.len() == CACHED_TARGETS {
+                targets.remove(0);
+            }
+            targets.push((target.into(), node.clone()));
+        }
+    });
+    f(&node)
+}
+
+fn lookup_target(target: &str) -> Arc<LoggerNode> {
     let core = pipeline::global();
     let topology = core
         .topology

@@ -11,9 +11,10 @@ use tracing_subscriber::layer::Context;
 use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::Layer;
 
-use super::{level_for_threshold, logger_for_target, submit};
+use super::{level_for_threshold, submit, with_target_logger};
 use crate::encode::Encoder;
 use crate::level::Level;
+use crate::logger::LoggerNode;
 use crate::pipeline;
 use crate::value::{DebugValue, ErrorValue};
 
@@ -54,7 +55,9 @@ where
 {
     fn enabled(&self, metadata: &Metadata<'_>, _ctx: Context<'_, S>) -> bool {
         metadata.is_span()
-            || logger_for_target(metadata.target()).enabled(level_of(metadata.level()))
+            || with_target_logger(metadata.target(), |node| {
+                node.enabled(level_of(metadata.level()))
+            })
     }
 
     fn max_level_hint(&self) -> Option<tracing_core::LevelFilter> {
@@ -100,44 +103,53 @@ where
     fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
         let metadata = event.metadata();
         let level = level_of(metadata.level());
-        let node = logger_for_target(metadata.target());
-        if !node.enabled(level) {
-            return;
-        }
-        thread_local! {
-            static MESSAGE: RefCell<String> = const { RefCell::new(String::new()) };
-        }
-        // The message is one of the event's fields; find it first, since it is written
-        // before the fields.
-        let mut message = MESSAGE
-            .with(|m| m.try_borrow_mut().map(|mut m| std::mem::take(&mut *m)))
-            .unwrap_or_default();
-        message.clear();
-        event.record(&mut MessageFinder(&mut message));
-        let fields = |enc: &mut Encoder<'_>| {
-            if let Some(scope) = ctx.event_scope(event) {
-                for span in scope.from_root() {
-                    if let Some(fields) = span.extensions().get::<SpanFields>() {
-                        enc.raw_fields(&fields.0);
-                    }
+        with_target_logger(metadata.target(), |node| {
+            if node.enabled(level) {
+                record_event(node, level, event, &ctx);
+            }
+        });
+    }
+}
+
+/// Captures one event, with the fields of its spans, through `node`.
+fn record_event<S>(node: &LoggerNode, level: Level, event: &Event<'_>, ctx: &Context<'_, S>)
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+{
+    let metadata = event.metadata();
+    thread_local! {
+        static MESSAGE: RefCell<String> = const { RefCell::new(String::new()) };
+    }
+    // The message is one of the event's fields; find it first, since it is written
+    // before the fields.
+    let mut message = MESSAGE
+        .with(|m| m.try_borrow_mut().map(|mut m| std::mem::take(&mut *m)))
+        .unwrap_or_default();
+    message.clear();
+    event.record(&mut MessageFinder(&mut message));
+    let fields = |enc: &mut Encoder<'_>| {
+        if let Some(scope) = ctx.event_scope(event) {
+            for span in scope.from_root() {
+                if let Some(fields) = span.extensions().get::<SpanFields>() {
+                    enc.raw_fields(&fields.0);
                 }
             }
-            event.record(&mut FieldEncoder {
-                enc,
-                skip_message: true,
-            });
-        };
-        submit(
-            &node,
-            level,
-            metadata.module_path(),
-            metadata.file(),
-            metadata.line(),
-            format_args!("{message}"),
-            fields,
-        );
-        let _ = MESSAGE.with(|m| m.try_borrow_mut().map(|mut m| *m = message));
-    }
+        }
+        event.record(&mut FieldEncoder {
+            enc,
+            skip_message: true,
+        });
+    };
+    submit(
+        node,
+        level,
+        metadata.module_path(),
+        metadata.file(),
+        metadata.line(),
+        format_args!("{message}"),
+        fields,
+    );
+    let _ = MESSAGE.with(|m| m.try_borrow_mut().map(|mut m| *m = message));
 }
 
 /// Collects the `message` field of an event.

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use super::error::{ConfigError, Problem};
 use super::schema::{
@@ -126,40 +126,57 @@ pub(crate) fn builder(model: &Model, source: &str) -> Result<Builder, ConfigErro
             .and_then(|(n, _)| formats.get(n).cloned())
             .unwrap_or_else(|| default_format.clone())
     };
+    // One sink per writing handler of the file, shared by every instance that writes
+    // through it (directly, through QueueHandlers, as a MemoryHandler's target): two
+    // descriptors on one file would overwrite each other's records.
+    let mut uses: HashMap<usize, usize> = HashMap::new();
+    for instance in &plan.instances {
+        if let Some(w) = writer_of(model, instance.handler) {
+            *uses.entry(w).or_default() += 1;
+        }
+    }
+    let mut opened: HashMap<usize, Result<SharedSink, ()>> = HashMap::new();
     let mut builder = Builder::new();
     for instance in &plan.instances {
         let h = &model.handlers[instance.handler];
         let filters = make_filters(model, &instance.filters);
         // A MemoryHandler writes through its target's sink and format, holding records
         // back; the target's own level and filters still apply.
-        let (writer, buffering) = match &h.kind {
+        let buffering = match &h.kind {
             HandlerKind::Memory {
                 capacity,
                 flush_level,
-                target,
                 flush_on_close,
-            } => {
-                let target = target
-                    .as_ref()
-                    .and_then(|(n, _)| model.handlers.iter().find(|t| t.name == *n));
-                let buffering = Buffering {
-                    capacity: *capacity,
-                    flush_level: *flush_level,
-                    flush_on_close: *flush_on_close,
-                };
-                (target, Some(buffering))
-            }
-            _ => (Some(h), None),
+                ..
+            } => Some(Buffering {
+                capacity: *capacity,
+                flush_level: *flush_level,
+                flush_on_close: *flush_on_close,
+            }),
+            _ => None,
         };
-        let (sink, format) = match writer {
-            Some(w) => match open_sink(w) {
+        let writer_index = writer_of(model, instance.handler);
+        let writer = writer_index.map(|w| &model.handlers[w]);
+        let (sink, format) = match (writer_index, writer) {
+            (Some(index), Some(w)) if uses.get(&index).copied().unwrap_or(0) > 1 => {
+                let shared = opened.entry(index).or_insert_with(|| {
+                    open_sink(w)
+                        .map(SharedSink::new)
+                        .map_err(|p| problems.push(p))
+                });
+                match shared {
+                    Ok(shared) => (Box::new(shared.clone()) as Box<dyn Sink>, format_of(w)),
+                    Err(()) => continue,
+                }
+            }
+            (_, Some(w)) => match open_sink(w) {
                 Ok(sink) => (sink, format_of(w)),
                 Err(p) => {
                     problems.push(p);
                     continue;
                 }
             },
-            None => (Box::new(NullSink) as Box<dyn Sink>, default_format.clone()),
+            _ => (Box::new(NullSink) as Box<dyn Sink>, default_format.clone()),
         };
         let mut handler = Handler::new(instance.name.clone(), sink)
             .level(instance.level)
@@ -210,6 +227,56 @@ pub(crate) fn builder(model: &Model, source: &str) -> Result<Builder, ConfigErro
         builder = builder.flush_interval(interval);
     }
     Ok(builder.overflow(queue.overflow).synchronous(!queue.enabled))
+}
+
+/// The handler whose sink an instance of handler `index` writes to: itself, or a
+/// MemoryHandler's target (none when it has no target).
+fn writer_of(model: &Model, index: usize) -> Option<usize> {
+    match &model.handlers[index].kind {
+        HandlerKind::Memory { target, .. } => target
+            .as_ref()
+            .and_then(|(n, _)| model.handlers.iter().position(|t| t.name == *n)),
+        _ => Some(index),
+    }
+}
+
+/// One sink written by several handlers. Every handler is dispatched by the backend
+/// thread (or under the pipeline's lock when queueing is off), so the lock is never
+/// contended; it is there so that the handlers can own their sink as usual.
+#[derive(Clone)]
+struct SharedSink {
+    sink: Arc<Mutex<Box<dyn Sink>>>,
+    terminal: bool,
+}
+
+impl SharedSink {
+    fn new(sink: Box<dyn Sink>) -> SharedSink {
+        SharedSink {
+            terminal: sink.is_terminal(),
+            sink: Arc::new(Mutex::new(sink)),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Box<dyn Sink>> {
+        // A sink that panicked while writing is still the only one there is.
+        self.sink
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+impl Sink for SharedSink {
+    fn write(&mut self, batch: crate::Batch<'_>) -> Result<(), crate::SinkError> {
+        self.lock().write(batch)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.lock().flush()
+    }
+
+    fn is_terminal(&self) -> bool {
+        self.terminal
+    }
 }
 
 fn make_format(kind: &FormatterKind) -> Arc<dyn Format> {
@@ -272,11 +339,15 @@ fn open_sink(h: &HandlerSpec) -> Result<Box<dyn Sink>, Problem> {
             max_bytes,
             backup_count,
         } => {
-            // Python never rotates when either maxBytes or backupCount is 0.
+            // Python never rotates when either maxBytes or backupCount is 0, and always
+            // appends when maxBytes is set: `mode: "w"` would truncate the live log at
+            // every start and every reload.
             let max = if *backup_count == 0 { 0 } else { *max_bytes };
+            let mut options = file_options(file);
+            options.append |= *max_bytes > 0;
             let mut b = RotatingFileSink::builder(&file.path)
                 .max_bytes(max)
-                .options(file_options(file));
+                .options(options);
             if *backup_count > 0 {
                 b = b.backup_count(*backup_count as usize);
             }
@@ -290,17 +361,21 @@ fn open_sink(h: &HandlerSpec) -> Result<Box<dyn Sink>, Problem> {
             utc,
             at_time,
         } => {
+            // Python's TimedRotatingFileHandler always appends.
+            let options = FileSinkOptions {
+                append: true,
+                ..file_options(file)
+            };
             let mut b = RotatingFileSink::builder(&file.path)
-                .when(When::parse(when).unwrap_or(When::Hour))
+                .when(*when)
                 .interval(*interval)
                 .utc(*utc)
-                .options(file_options(file));
+                .options(options);
             if *backup_count > 0 {
                 b = b.backup_count(*backup_count as usize);
             }
-            if let Some(t) = at_time {
-                let parts: Vec<u8> = t.split(':').map(|p| p.parse().unwrap_or(0)).collect();
-                b = b.at_time(parts[0], parts[1], parts.get(2).copied().unwrap_or(0));
+            if let Some((hour, minute, second)) = *at_time {
+                b = b.at_time(hour, minute, second);
             }
             rotating(&path, file, b)
         }
@@ -571,10 +646,23 @@ fn describe_sink(h: &HandlerSpec) -> String {
             ..
         } => {
             format!(
-                "timed rotating file {} every {interval} {when}, {backup_count} backups",
-                file.path
+                "timed rotating file {} every {interval} {}, {backup_count} backups",
+                file.path,
+                when_name(*when)
             )
         }
         HandlerKind::Queue { .. } | HandlerKind::Memory { .. } => "through other handlers".into(),
+    }
+}
+
+/// Python's spelling of a `when`.
+fn when_name(when: When) -> String {
+    match when {
+        When::Second => "S".into(),
+        When::Minute => "M".into(),
+        When::Hour => "H".into(),
+        When::Day => "D".into(),
+        When::Midnight => "MIDNIGHT".into(),
+        When::Weekday(day) => format!("W{day}"),
     }
 }

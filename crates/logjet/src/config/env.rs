@@ -23,7 +23,29 @@ pub const QUEUE_VAR: &str = "ASYNC_LOG_QUEUE";
 /// the same syntax for record attributes.
 pub(crate) fn substitute(
     node: &mut Node,
+    lookup: &dyn Fn(&str) -> Option<String>,
+    problems: &mut Vec<Problem>,
+) {
+    walk(node, "", Place::Document, lookup, problems);
+}
+
+/// Where a value sits, as far as substitution cares.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Place {
+    /// The document's top-level mapping.
+    Document,
+    /// The `formatters` section: each entry is a formatter.
+    Formatters,
+    /// A formatter's mapping: its patterns are not substituted.
+    Formatter,
+    /// Anywhere else.
+    Other,
+}
+
+fn walk(
+    node: &mut Node,
     path: &str,
+    place: Place,
     lookup: &dyn Fn(&str) -> Option<String>,
     problems: &mut Vec<Problem>,
 ) {
@@ -45,17 +67,19 @@ pub(crate) fn substitute(
         },
         Kind::List(items) => {
             for (i, item) in items.iter_mut().enumerate() {
-                substitute(item, &format!("{path}[{i}]"), lookup, problems);
+                walk(item, &format!("{path}[{i}]"), Place::Other, lookup, problems);
             }
         }
         Kind::Map(entries) => {
-            let in_formatter = path.starts_with("formatters.") && path.matches('.').count() == 1;
             for (key, value) in entries.iter_mut() {
-                if in_formatter && matches!(key.name.as_str(), "format" | "fmt" | "datefmt") {
-                    continue;
-                }
+                let inner = match (place, key.name.as_str()) {
+                    (Place::Formatter, "format" | "fmt" | "datefmt") => continue,
+                    (Place::Document, "formatters") => Place::Formatters,
+                    (Place::Formatters, _) => Place::Formatter,
+                    _ => Place::Other,
+                };
                 let child = super::schema::join(path, &key.name);
-                substitute(value, &child, lookup, problems);
+                walk(value, &child, inner, lookup, problems);
             }
         }
         _ => {}
@@ -267,6 +291,34 @@ mod tests {
         assert!(expand("${NOPE}", &env)
             .unwrap_err()
             .contains("NOPE is not set"));
+    }
+
+    #[test]
+    fn formatter_patterns_are_left_alone_whatever_the_formatter_is_called() {
+        let text = r#"{"version": 1, "formatters": {
+            "app.json": {"format": "${levelname} ${message}", "style": "$"},
+            "plain": {"fmt": "${message}", "datefmt": "${x}", "style": "$"}},
+            "handlers": {"h.x": {"class": "logging.FileHandler", "filename": "${LOG_DIR}/a.log",
+                                 "format": "${LOG_DIR}"}}}"#;
+        let mut root = super::super::json::parse(text).unwrap();
+        let mut problems = Vec::new();
+        substitute(&mut root, &env, &mut problems);
+        assert!(problems.is_empty(), "{problems:?}");
+        let formatters = root.get("formatters").unwrap();
+        let pattern = |name: &str, key: &str| match &formatters.get(name).unwrap().get(key).unwrap().kind {
+            Kind::Str(s) => s.clone(),
+            _ => panic!(),
+        };
+        assert_eq!(pattern("app.json", "format"), "${levelname} ${message}");
+        assert_eq!(pattern("plain", "fmt"), "${message}");
+        assert_eq!(pattern("plain", "datefmt"), "${x}");
+        let handler = root.get("handlers").unwrap().get("h.x").unwrap();
+        for key in ["filename", "format"] {
+            assert!(
+                matches!(&handler.get(key).unwrap().kind, Kind::Str(s) if s.starts_with("/tmp/x")),
+                "{key} outside a formatter is substituted"
+            );
+        }
     }
 
     #[test]

@@ -1,12 +1,13 @@
 //! A small JSON reader that keeps positions (no dependency: JSON needs no feature
 //! beyond `config`).
 
-use super::tree::{Key, Kind, Node, Pos};
+use super::tree::{Key, Kind, Node, Pos, Positions};
 
 /// Parses a JSON document. The error is a message and the byte offset it concerns.
 pub(crate) fn parse(text: &str) -> Result<Node, (String, usize)> {
     let mut parser = Parser {
         text,
+        positions: Positions::new(text),
         bytes: text.as_bytes(),
         at: 0,
         depth: 0,
@@ -25,6 +26,7 @@ const MAX_DEPTH: usize = 128;
 
 struct Parser<'a> {
     text: &'a str,
+    positions: Positions<'a>,
     bytes: &'a [u8],
     at: usize,
     depth: usize,
@@ -32,7 +34,7 @@ struct Parser<'a> {
 
 impl Parser<'_> {
     fn pos(&self, offset: usize) -> Pos {
-        Pos::at_offset(self.text, offset)
+        self.positions.at(offset)
     }
 
     fn skip_space(&mut self) {
@@ -272,6 +274,42 @@ mod tests {
         let Kind::List(items) = &a.kind else { panic!() };
         assert!(matches!(items[2].kind, Kind::Str(ref s) if s == "xé"));
         assert_eq!(node.get("b").unwrap().get("c").unwrap().pos.line, 3);
+    }
+
+    #[test]
+    fn positions_cost_no_more_than_the_text() {
+        // 40 000 values on one line, then as many on lines of their own: counting each
+        // position from the start of the text takes seconds here.
+        let mut text = String::from("{\"a\": [");
+        for i in 0..40_000 {
+            text.push_str(if i == 0 { "\"é\"" } else { ", \"é\"" });
+        }
+        text.push_str("],\n\"b\": [");
+        for i in 0..40_000 {
+            text.push_str(if i == 0 { "\n1" } else { ",\n1" });
+        }
+        text.push_str("\n]}");
+        let start = std::time::Instant::now();
+        let node = parse(&text).unwrap();
+        let elapsed = start.elapsed();
+        let Kind::List(a) = &node.get("a").unwrap().kind else {
+            panic!()
+        };
+        assert_eq!(
+            a[39_999].pos,
+            Pos {
+                line: 1,
+                column: 8 + 39_999 * 5
+            }
+        );
+        let Kind::List(b) = &node.get("b").unwrap().kind else {
+            panic!()
+        };
+        assert_eq!(b[39_999].pos, Pos { line: 40_002, column: 1 });
+        assert!(
+            elapsed < std::time::Duration::from_secs(2),
+            "parsing took {elapsed:?}"
+        );
     }
 
     #[test]

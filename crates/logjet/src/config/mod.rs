@@ -183,7 +183,7 @@ impl Config {
             }
         };
         let mut problems = Vec::new();
-        env::substitute(&mut root, "", lookup, &mut problems);
+        env::substitute(&mut root, lookup, &mut problems);
         let (model, more) = schema::check(&root);
         problems.extend(more);
         if problems.is_empty() {

@@ -10,7 +10,7 @@ use super::tree::{Key, Kind, Node, Pos};
 use crate::level::Level;
 use crate::pipeline::Overflow;
 use crate::sink::Stream;
-use crate::{JsonFormat, TextFormat};
+use crate::{JsonFormat, TextFormat, When};
 
 /// A checked configuration, ready to be planned and built.
 #[derive(Clone, Debug, Default)]
@@ -94,11 +94,12 @@ pub(crate) enum HandlerKind {
     },
     TimedRotating {
         file: FileSpec,
-        when: String,
+        when: When,
         interval: u32,
         backup_count: u32,
         utc: bool,
-        at_time: Option<String>,
+        /// Hour, minute and second of `atTime`.
+        at_time: Option<(u8, u8, u8)>,
     },
     Null,
     Queue {
@@ -158,6 +159,9 @@ pub(crate) const MAX_LEVEL: &str = "logjet.filters.MaxLevel";
 pub(crate) const MIN_LEVEL: &str = "logjet.filters.MinLevel";
 pub(crate) const LEVEL_RANGE: &str = "logjet.filters.LevelRange";
 pub(crate) const LOGGER_PREFIX: &str = "logjet.filters.LoggerPrefix";
+
+/// The largest `interval` of a TimedRotatingFileHandler, in periods of its `when`.
+pub(crate) const MAX_INTERVAL: i64 = 100_000;
 
 /// Standard-library handler classes logjet does not implement yet.
 const UNSUPPORTED_HANDLERS: &[&str] = &[
@@ -847,20 +851,16 @@ impl Checker {
                 self.map(node, &path, &with(&keys));
                 let file = self.file(&path, key, node);
                 let when = match node.get("when") {
-                    None => Some("H".to_owned()),
+                    None => Some(When::Hour),
                     Some(w) => self.string(w, &format!("{path}.when")).and_then(|w_text| {
-                        let upper = w_text.to_ascii_uppercase();
-                        let ok = matches!(upper.as_str(), "S" | "M" | "H" | "D" | "MIDNIGHT")
-                            || (upper.len() == 2 && upper.starts_with('W') && matches!(upper.as_bytes()[1], b'0'..=b'6'));
-                        if ok {
-                            Some(upper)
-                        } else {
+                        let when = When::parse(&w_text);
+                        if when.is_none() {
                             self.problem(&format!("{path}.when"), w.pos, format!("unknown interval {w_text:?}: expected S, M, H, D, midnight or W0 to W6"));
-                            None
                         }
+                        when
                     }),
                 };
-                let interval = self.opt_int(node, &path, "interval", 1, 1);
+                let interval = self.interval(node, &path, when);
                 let backup_count = self.opt_int(node, &path, "backupCount", 0, 0);
                 let utc = match node.get("utc") {
                     Some(v) => self.boolean(v, &format!("{path}.utc")),
@@ -869,22 +869,21 @@ impl Checker {
                 let at_time = match node.get("atTime") {
                     None => Some(None),
                     Some(v) => self.string(v, &format!("{path}.atTime")).and_then(|t| {
-                        if parse_clock(&t) {
-                            Some(Some(t))
-                        } else {
+                        let clock = parse_clock(&t);
+                        if clock.is_none() {
                             self.problem(
                                 &format!("{path}.atTime"),
                                 v.pos,
                                 format!("bad time {t:?}: expected \"HH:MM\" or \"HH:MM:SS\""),
                             );
-                            None
                         }
+                        clock.map(Some)
                     }),
                 };
                 HandlerKind::TimedRotating {
                     file: file?,
                     when: when?,
-                    interval: u32::try_from(interval?).unwrap_or(u32::MAX),
+                    interval: interval?,
                     backup_count: u32::try_from(backup_count?).unwrap_or(u32::MAX),
                     utc: utc?,
                     at_time: at_time?,
@@ -1054,6 +1053,38 @@ impl Checker {
             None => Some(default),
             Some(v) => self.integer(v, &format!("{path}.{key}"), min, i64::MAX),
         }
+    }
+
+    /// A TimedRotatingFileHandler's `interval`: at most [`MAX_INTERVAL`] periods, and for
+    /// periods shorter than a day, at most a day (logjet's schedule starts again at each
+    /// midnight, where Python would keep counting across days).
+    fn interval(&mut self, node: &Node, path: &str, when: Option<When>) -> Option<u32> {
+        let Some(v) = node.get("interval") else {
+            return Some(1);
+        };
+        let key_path = format!("{path}.interval");
+        let n = self.integer(v, &key_path, 1, MAX_INTERVAL)?;
+        let (unit, seconds, letter) = match when? {
+            When::Second => ("seconds", 1, "S"),
+            When::Minute => ("minutes", 60, "M"),
+            When::Hour => ("hours", 3600, "H"),
+            _ => return u32::try_from(n).ok(),
+        };
+        if n * seconds > 86_400 {
+            let days = n * seconds / 86_400;
+            let hint = if (n * seconds) % 86_400 == 0 {
+                format!("; for every {days} days write when: \"D\" with interval: {days}")
+            } else {
+                String::new()
+            };
+            self.problem(
+                &key_path,
+                v.pos,
+                format!("an interval of {n} {unit} is longer than a day: with when: \"{letter}\" logjet's periods start again at each midnight, so at most {} {unit} is supported{hint}", 86_400 / seconds),
+            );
+            return None;
+        }
+        u32::try_from(n).ok()
     }
 
     fn file(&mut self, path: &str, key: &Key, node: &Node) -> Option<FileSpec> {
@@ -1288,77 +1319,119 @@ impl Checker {
             }
         }
         // Cycles through queue handler lists and memory targets.
-        let edges = |h: &HandlerSpec| -> Vec<(String, Pos)> {
-            match &h.kind {
-                HandlerKind::Queue { targets, .. } => targets.clone(),
-                HandlerKind::Memory {
-                    target: Some(t), ..
-                } => vec![t.clone()],
-                _ => Vec::new(),
-            }
-        };
-        let mut reported: HashSet<Vec<String>> = HashSet::new();
-        for start in &model.handlers {
-            let mut trail = vec![(start.name.clone(), start.pos)];
-            let mut cycles = Vec::new();
-            find_cycles(&start.name, &by_name, &edges, &mut trail, &mut cycles);
-            for (cycle, closing) in cycles {
-                let mut names: Vec<String> = cycle.iter().map(|(n, _)| n.clone()).collect();
-                names.sort();
-                if !reported.insert(names) {
-                    continue;
-                }
-                let chain: Vec<&str> = cycle
-                    .iter()
-                    .map(|(n, _)| n.as_str())
-                    .chain([start.name.as_str()])
-                    .collect();
-                let key = match &start.kind {
-                    HandlerKind::Memory { .. } => "target",
-                    _ => "handlers",
+        let edges: Vec<Vec<(usize, Pos)>> = model
+            .handlers
+            .iter()
+            .map(|h| {
+                let targets: &[(String, Pos)] = match &h.kind {
+                    HandlerKind::Queue { targets, .. } => targets,
+                    HandlerKind::Memory {
+                        target: Some(t), ..
+                    } => std::slice::from_ref(t),
+                    _ => &[],
                 };
-                self.problems.push(Problem {
-                    path: format!("{}.{key}", join("handlers", &start.name)),
-                    pos: Some(cycle.get(1).map_or(closing, |n| n.1)),
-                    message: format!("reference cycle: {}", chain.join(" → ")),
-                });
+                targets
+                    .iter()
+                    .filter_map(|(name, pos)| {
+                        let index = model.handlers.iter().position(|t| t.name == *name)?;
+                        Some((index, *pos))
+                    })
+                    .collect()
+            })
+            .collect();
+        let mut reported: HashSet<Vec<usize>> = HashSet::new();
+        for cycle in find_cycles(&edges) {
+            // Named from the cycle's first handler in the file, as the file is read.
+            let first = (0..cycle.len())
+                .min_by_key(|&i| cycle[i].0)
+                .unwrap_or(0);
+            let cycle: Vec<(usize, Pos)> = cycle[first..]
+                .iter()
+                .chain(&cycle[..first])
+                .copied()
+                .collect();
+            let mut members: Vec<usize> = cycle.iter().map(|(h, _)| *h).collect();
+            members.sort_unstable();
+            if !reported.insert(members) {
+                continue;
+            }
+            let start = &model.handlers[cycle[0].0];
+            let chain: Vec<&str> = cycle
+                .iter()
+                .map(|(h, _)| model.handlers[*h].name.as_str())
+                .chain([start.name.as_str()])
+                .collect();
+            let key = match &start.kind {
+                HandlerKind::Memory { .. } => "target",
+                _ => "handlers",
+            };
+            self.problems.push(Problem {
+                path: format!("{}.{key}", join("handlers", &start.name)),
+                pos: Some(cycle[0].1),
+                message: format!("reference cycle: {}", chain.join(" → ")),
+            });
+        }
+    }
+}
+
+/// The reference cycles a depth-first search meets, in linear time (three colours:
+/// unseen, on the current path, done). Each cycle lists its handlers in order, each with
+/// the position of its reference to the next one (the last one's closes the cycle).
+fn find_cycles(edges: &[Vec<(usize, Pos)>]) -> Vec<Vec<(usize, Pos)>> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Colour {
+        Unseen,
+        OnPath,
+        Done,
+    }
+    let mut colour = vec![Colour::Unseen; edges.len()];
+    let mut cycles = Vec::new();
+    // The current path: each handler with the index of its next edge to follow, and the
+    // position of the reference that led from it further down the path.
+    let mut path: Vec<(usize, usize, Pos)> = Vec::new();
+    for root in 0..edges.len() {
+        if colour[root] != Colour::Unseen {
+            continue;
+        }
+        colour[root] = Colour::OnPath;
+        path.push((root, 0, Pos::default()));
+        while let Some(top) = path.last_mut() {
+            let (node, next) = (top.0, top.1);
+            let Some(&(target, at)) = edges[node].get(next) else {
+                colour[node] = Colour::Done;
+                path.pop();
+                continue;
+            };
+            top.1 += 1;
+            top.2 = at;
+            match colour[target] {
+                Colour::Unseen => {
+                    colour[target] = Colour::OnPath;
+                    path.push((target, 0, Pos::default()));
+                }
+                Colour::OnPath => {
+                    let from = path.iter().rposition(|p| p.0 == target).unwrap_or(0);
+                    cycles.push(path[from..].iter().map(|p| (p.0, p.2)).collect());
+                }
+                Colour::Done => {}
             }
         }
     }
+    cycles
 }
 
-type Cycle = (Vec<(String, Pos)>, Pos);
-
-/// Every path from `trail`'s first handler back to itself, each with the position of
-/// the reference that closes it.
-fn find_cycles(
-    current: &str,
-    by_name: &BTreeMap<&str, &HandlerSpec>,
-    edges: &dyn Fn(&HandlerSpec) -> Vec<(String, Pos)>,
-    trail: &mut Vec<(String, Pos)>,
-    cycles: &mut Vec<Cycle>,
-) {
-    let Some(h) = by_name.get(current) else {
-        return;
-    };
-    for (next, at) in edges(h) {
-        if next == trail[0].0 {
-            cycles.push((trail.clone(), at));
-        } else if !trail.iter().any(|(n, _)| *n == next) && by_name.contains_key(next.as_str()) {
-            trail.push((next.clone(), at));
-            find_cycles(&next, by_name, edges, trail, cycles);
-            trail.pop();
-        }
-    }
-}
-
-fn parse_clock(text: &str) -> bool {
+fn parse_clock(text: &str) -> Option<(u8, u8, u8)> {
     let parts: Vec<&str> = text.split(':').collect();
-    let ok = |s: &str, max: u32| s.len() == 2 && s.parse::<u32>().is_ok_and(|v| v <= max);
+    let field = |s: &str, max: u8| {
+        (s.len() == 2 && s.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| s.parse::<u8>().ok())
+            .flatten()
+            .filter(|v| *v <= max)
+    };
     match parts.as_slice() {
-        [h, m] => ok(h, 23) && ok(m, 59),
-        [h, m, s] => ok(h, 23) && ok(m, 59) && ok(s, 59),
-        _ => false,
+        [h, m] => Some((field(h, 23)?, field(m, 59)?, 0)),
+        [h, m, s] => Some((field(h, 23)?, field(m, 59)?, field(s, 59)?)),
+        _ => None,
     }
 }
 

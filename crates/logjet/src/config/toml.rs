@@ -3,7 +3,7 @@
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
-use super::tree::{Key, Kind, Node, Pos};
+use super::tree::{Key, Kind, Node, Pos, Positions};
 
 /// Parses a TOML document. The error is a message and its position.
 pub(crate) fn parse(text: &str) -> Result<Node, (String, Pos)> {
@@ -11,29 +11,33 @@ pub(crate) fn parse(text: &str) -> Result<Node, (String, Pos)> {
         let at = e.span().map_or(0, |s| s.start);
         (e.message().trim().to_owned(), Pos::at_offset(text, at))
     })?;
-    let at = Pos::at_offset(text, table.span().start);
-    Ok(Node::new(Kind::Map(entries(text, table.get_ref())), at))
+    let positions = Positions::new(text);
+    let at = positions.at(table.span().start);
+    Ok(Node::new(
+        Kind::Map(entries(&positions, table.get_ref())),
+        at,
+    ))
 }
 
 /// A table's entries in document order (the parser's map is sorted by key).
-fn entries(text: &str, table: &DeTable<'_>) -> Vec<(Key, Node)> {
+fn entries(positions: &Positions<'_>, table: &DeTable<'_>) -> Vec<(Key, Node)> {
     let mut entries: Vec<(usize, Key, Node)> = table
         .iter()
         .map(|(key, value)| {
             let start = key.span().start;
             let key = Key {
                 name: key.get_ref().to_string(),
-                pos: Pos::at_offset(text, start),
+                pos: positions.at(start),
             };
-            (start, key, node(text, value))
+            (start, key, node(positions, value))
         })
         .collect();
     entries.sort_by_key(|(start, _, _)| *start);
     entries.into_iter().map(|(_, k, v)| (k, v)).collect()
 }
 
-fn node(text: &str, value: &Spanned<DeValue<'_>>) -> Node {
-    let pos = Pos::at_offset(text, value.span().start);
+fn node(positions: &Positions<'_>, value: &Spanned<DeValue<'_>>) -> Node {
+    let pos = positions.at(value.span().start);
     let kind = match value.get_ref() {
         DeValue::String(s) => Kind::Str(s.to_string()),
         DeValue::Integer(i) => match i64::from_str_radix(i.as_str(), i.radix()) {
@@ -48,8 +52,8 @@ fn node(text: &str, value: &Spanned<DeValue<'_>>) -> Node {
         }),
         DeValue::Boolean(b) => Kind::Bool(*b),
         DeValue::Datetime(d) => Kind::Str(d.to_string()),
-        DeValue::Array(items) => Kind::List(items.iter().map(|v| node(text, v)).collect()),
-        DeValue::Table(table) => Kind::Map(entries(text, table)),
+        DeValue::Array(items) => Kind::List(items.iter().map(|v| node(positions, v)).collect()),
+        DeValue::Table(table) => Kind::Map(entries(positions, table)),
     };
     Node::new(kind, pos)
 }

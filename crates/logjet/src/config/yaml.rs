@@ -12,6 +12,7 @@ pub(crate) fn parse(text: &str) -> Result<Node, (String, Pos)> {
         events: Parser::new_from_str(text),
         anchors: HashMap::new(),
         depth: 0,
+        values: 0,
     };
     let mut root = None;
     loop {
@@ -22,7 +23,7 @@ pub(crate) fn parse(text: &str) -> Result<Node, (String, Pos)> {
             _ if root.is_some() => {
                 return Err(("only one YAML document is allowed".into(), pos(&span)))
             }
-            event => root = Some(reader.node(event, span)?),
+            event => root = Some(reader.node(event, span)?.0),
         }
     }
     Ok(root.unwrap_or(Node::new(Kind::Map(Vec::new()), Pos { line: 1, column: 1 })))
@@ -37,10 +38,27 @@ fn pos(span: &Span) -> Pos {
 
 const MAX_DEPTH: usize = 128;
 
+/// The most values (scalars, lists and mappings, keys included) a document may hold, an
+/// alias counting as a copy of everything its anchor names: far more than any logging
+/// configuration needs, and few enough that a file of nested aliases ("billion laughs")
+/// cannot exhaust the memory.
+pub(crate) const MAX_VALUES: usize = 100_000;
+
+/// An anchored value, with what an alias to it costs.
+struct Anchored {
+    node: Node,
+    /// Values it holds, itself included.
+    values: usize,
+    /// Levels of lists and mappings it holds (0 for a scalar).
+    height: usize,
+}
+
 struct Reader<'a> {
     events: Parser<'a, saphyr_parser::StrInput<'a>>,
-    anchors: HashMap<usize, Node>,
+    anchors: HashMap<usize, Anchored>,
     depth: usize,
+    /// Values read so far, aliases expanded.
+    values: usize,
 }
 
 impl<'a> Reader<'a> {
@@ -58,18 +76,28 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn node(&mut self, event: Event<'a>, span: Span) -> Result<Node, (String, Pos)> {
+    /// A value and its height: the levels of lists and mappings it holds (0 for a scalar).
+    fn node(&mut self, event: Event<'a>, span: Span) -> Result<(Node, usize), (String, Pos)> {
         let at = pos(&span);
+        let values_before = self.values;
+        let mut height = 0;
         let (node, anchor) = match event {
             Event::Alias(id) => {
-                let node = self
+                let (values, height) = self
                     .anchors
                     .get(&id)
-                    .cloned()
+                    .map(|a| (a.values, a.height))
                     .ok_or_else(|| ("alias to an unknown anchor".to_owned(), at))?;
-                return Ok(Node::new(node.kind, at));
+                // Both checked before the copy is made.
+                if self.depth + height > MAX_DEPTH {
+                    return Err(("nesting is too deep (through this alias)".into(), at));
+                }
+                self.count(values, at)?;
+                let kind = self.anchors[&id].node.kind.clone();
+                return Ok((Node::new(kind, at), height));
             }
             Event::Scalar(value, style, anchor, tag) => {
+                self.count(1, at)?;
                 let forced_string = tag.as_ref().is_some_and(|t| t.suffix == "str");
                 let kind = if style == ScalarStyle::Plain && !forced_string {
                     plain_scalar(&value)
@@ -79,6 +107,7 @@ impl<'a> Reader<'a> {
                 (Node::new(kind, at), anchor)
             }
             Event::SequenceStart(anchor, _) => {
+                self.count(1, at)?;
                 self.enter(at)?;
                 let mut items = Vec::new();
                 loop {
@@ -86,12 +115,16 @@ impl<'a> Reader<'a> {
                     if let Event::SequenceEnd = event {
                         break;
                     }
-                    items.push(self.node(event, span)?);
+                    let (item, item_height) = self.node(event, span)?;
+                    height = height.max(item_height);
+                    items.push(item);
                 }
+                height += 1;
                 self.depth -= 1;
                 (Node::new(Kind::List(items), at), anchor)
             }
             Event::MappingStart(anchor, _) => {
+                self.count(1, at)?;
                 self.enter(at)?;
                 let mut entries: Vec<(Key, Node)> = Vec::new();
                 loop {
@@ -99,7 +132,7 @@ impl<'a> Reader<'a> {
                     if let Event::MappingEnd = event {
                         break;
                     }
-                    let key = self.node(event, span)?;
+                    let (key, _) = self.node(event, span)?;
                     let name = match key.kind {
                         Kind::Str(s) => s,
                         Kind::Int(i) => i.to_string(),
@@ -111,18 +144,37 @@ impl<'a> Reader<'a> {
                         return Err((format!("duplicate key {name:?}"), key.pos));
                     }
                     let (event, span) = self.next()?;
-                    let value = self.node(event, span)?;
+                    let (value, value_height) = self.node(event, span)?;
+                    height = height.max(value_height);
                     entries.push((Key { name, pos: key.pos }, value));
                 }
+                height += 1;
                 self.depth -= 1;
                 (Node::new(Kind::Map(entries), at), anchor)
             }
             _ => return Err(("unexpected YAML event".into(), at)),
         };
         if anchor != 0 {
-            self.anchors.insert(anchor, node.clone());
+            let anchored = Anchored {
+                node: node.clone(),
+                values: self.values - values_before,
+                height,
+            };
+            self.anchors.insert(anchor, anchored);
         }
-        Ok(node)
+        Ok((node, height))
+    }
+
+    /// Adds `n` values to the document's count, refusing it past [`MAX_VALUES`].
+    fn count(&mut self, n: usize, at: Pos) -> Result<(), (String, Pos)> {
+        self.values = self.values.saturating_add(n);
+        if self.values > MAX_VALUES {
+            return Err((
+                format!("the document holds more than {MAX_VALUES} values once its aliases are expanded: refused as too large for a logging configuration"),
+                at,
+            ));
+        }
+        Ok(())
     }
 
     fn enter(&mut self, at: Pos) -> Result<(), (String, Pos)> {

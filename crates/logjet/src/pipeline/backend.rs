@@ -156,7 +156,7 @@ impl Backend {
         let now = Instant::now();
         for i in 0..self.sources.len() {
             let source = &mut self.sources[i];
-            let dropped = source.ring.dropped.load(Ordering::Acquire);
+            let dropped = source.ring.dropped();
             if dropped != source.seen_dropped {
                 source.seen_dropped = dropped;
                 source.last_change = now;
@@ -221,15 +221,11 @@ impl Backend {
         let core = &self.core;
         self.sources.retain(|source| {
             let ring = &source.ring;
-            let done = ring.is_closed()
-                && ring.is_empty()
-                && ring.dropped.load(Ordering::Acquire) == source.reported_dropped;
+            let done =
+                ring.is_closed() && ring.is_empty() && ring.dropped() == source.reported_dropped;
             if done {
                 lock(&core.rings).retain(|r| !Arc::ptr_eq(r, ring));
-                core.retired.add(
-                    ring.pushed.load(Ordering::Relaxed),
-                    ring.dropped.load(Ordering::Relaxed),
-                );
+                core.retired.add(ring.pushed(), ring.dropped());
             }
             !done
         });

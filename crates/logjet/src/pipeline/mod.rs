@@ -73,13 +73,10 @@ impl Default for Settings {
 
 /// State shared by the callers, the backend and the handles of one logjet instance.
 pub(crate) struct Core {
-    /// Distinguishes instances in the per-thread ring tables.
-    pub(crate) id: u64,
-    state: AtomicU8,
+    /// What every log call reads, on a cache line of its own.
+    hot: Hot,
     pub(crate) loggers: LoggerRegistry,
     pub(crate) settings: RwLock<Settings>,
-    /// `Settings::immediate_level`, where callers can read it without a lock.
-    pub(crate) immediate_level: AtomicU8,
     /// Every ring a thread registered; the backend takes new ones when `rings_changed`.
     rings: Mutex<Vec<Arc<Ring>>>,
     rings_changed: AtomicBool,
@@ -105,6 +102,17 @@ pub(crate) struct Configuration {
     pub handlers: Vec<Handler>,
     pub counters: Vec<Arc<HandlerCounters>>,
     pub topology: Arc<Topology>,
+}
+
+/// The fields a log call reads. Aligned so that nothing the backend or a flusher writes
+/// shares their cache line.
+#[repr(align(128))]
+pub(crate) struct Hot {
+    /// Distinguishes instances in the per-thread ring tables.
+    pub(crate) id: u64,
+    state: AtomicU8,
+    /// `Settings::immediate_level`, where callers can read it without a lock.
+    pub(crate) immediate_level: AtomicU8,
 }
 
 /// `flush()` callers wait here for the backend to finish the round that covers them.
@@ -133,11 +141,13 @@ impl Core {
         static NEXT_ID: AtomicU64 = AtomicU64::new(1);
         start_ns();
         Arc::new(Core {
-            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
-            state: AtomicU8::new(STOPPED),
+            hot: Hot {
+                id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+                state: AtomicU8::new(STOPPED),
+                immediate_level: AtomicU8::new(Level::ERROR.as_u8()),
+            },
             loggers: LoggerRegistry::new(),
             settings: RwLock::new(Settings::default()),
-            immediate_level: AtomicU8::new(Level::ERROR.as_u8()),
             rings: Mutex::new(Vec::new()),
             rings_changed: AtomicBool::new(false),
             backend: Mutex::new(None),
@@ -160,12 +170,12 @@ impl Core {
     /// Whether callers queue their records for the backend.
     #[inline]
     pub(crate) fn is_running(&self) -> bool {
-        self.state.load(Ordering::Acquire) == RUNNING
+        self.hot.state.load(Ordering::Acquire) == RUNNING
     }
 
     /// Whether the backend thread runs (in either mode).
     fn backend_alive(&self) -> bool {
-        self.state.load(Ordering::Acquire) != STOPPED
+        self.hot.state.load(Ordering::Acquire) != STOPPED
     }
 
     /// Installs handlers and routing: starts the backend thread if it is not running,
@@ -180,7 +190,8 @@ impl Core {
     ) -> std::io::Result<()> {
         let mut backend = lock(&self.backend);
         let synchronous = settings.synchronous;
-        self.immediate_level
+        self.hot
+            .immediate_level
             .store(settings.immediate_level.as_u8(), Ordering::Relaxed);
         *self.settings.write().unwrap_or_else(|p| p.into_inner()) = settings;
         let counters: Vec<Arc<HandlerCounters>> = handlers
@@ -232,14 +243,14 @@ impl Core {
             *backend = Some(handle);
             exit::watch(self);
         }
-        self.state.store(state, Ordering::Release);
+        self.hot.state.store(state, Ordering::Release);
         Ok(())
     }
 
     /// Whether records are written on the caller's thread (no backend).
     #[inline]
     pub(crate) fn is_synchronous(&self) -> bool {
-        self.state.load(Ordering::Relaxed) == RUNNING_SYNCHRONOUS
+        self.hot.state.load(Ordering::Relaxed) == RUNNING_SYNCHRONOUS
     }
 
     /// Synchronous mode: the caller dispatches its own record. Returns `false` when the
@@ -268,7 +279,7 @@ impl Core {
             return true;
         };
         let complete = self.flush_within(deadline);
-        self.state.store(STOPPED, Ordering::Release);
+        self.hot.state.store(STOPPED, Ordering::Release);
         self.stop_requested.store(true, Ordering::SeqCst);
         self.wake_backend();
         if !self.on_backend_thread() {
@@ -296,7 +307,7 @@ impl Core {
     /// The backend thread died: callers write to stderr from now on, and flushes waiting
     /// for it return.
     fn stop_after_backend_panic(&self) {
-        self.state.store(STOPPED, Ordering::Release);
+        self.hot.state.store(STOPPED, Ordering::Release);
         let _done = lock(&self.flush.done);
         self.flush.cond.notify_all();
     }
@@ -360,8 +371,8 @@ impl Core {
         let rings = lock(&self.rings);
         let (mut pushed, mut dropped) = self.retired.totals();
         for ring in rings.iter() {
-            pushed += ring.pushed.load(Ordering::Relaxed);
-            dropped += ring.dropped.load(Ordering::Relaxed);
+            pushed += ring.pushed();
+            dropped += ring.dropped();
         }
         drop(rings);
         let synchronous = self.synchronous_emitted.load(Ordering::Relaxed);

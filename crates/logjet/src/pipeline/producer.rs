@@ -144,7 +144,7 @@ fn enqueue(core: &Core, level: Level, record: &[u8], thread: &ThreadState) {
         write_to_stderr(core, record);
         return;
     };
-    let local = match rings.iter().position(|r| r.core_id == core.id) {
+    let local = match rings.iter().position(|r| r.core_id == core.hot.id) {
         Some(i) => &mut rings[i],
         None => {
             rings.push(new_ring(core));
@@ -155,7 +155,7 @@ fn enqueue(core: &Core, level: Level, record: &[u8], thread: &ThreadState) {
     if !local.ring.try_push(&mut local.producer, record) {
         push_when_full(core, level, record, local);
     }
-    let wake = level.as_u8() >= core.immediate_level.load(Ordering::Relaxed)
+    let wake = level.as_u8() >= core.hot.immediate_level.load(Ordering::Relaxed)
         || (!was_over_half && local.ring.over_half(&local.producer));
     if wake {
         core.wake_backend();
@@ -198,7 +198,7 @@ fn new_ring(core: &Core) -> LocalRing {
     let ring = Arc::new(Ring::new(capacity, current, info));
     core.register_ring(ring.clone());
     LocalRing {
-        core_id: core.id,
+        core_id: core.hot.id,
         ring,
         producer: Ring::producer(),
     }

@@ -18,29 +18,42 @@ const WRAP_MARKER: u32 = u32::MAX;
 #[repr(align(128))]
 struct Padded<T>(T);
 
-/// Bytes shared between one producer and one consumer.
+/// Bytes shared between one producer and one consumer. What each side writes sits on
+/// its own cache line, so a log call does not wait for a line the backend just wrote.
 pub(crate) struct Ring {
     buf: Box<[UnsafeCell<u8>]>,
     mask: usize,
-    /// Consumer position (bytes, monotonic).
-    head: Padded<AtomicUsize>,
-    /// Producer position (bytes, monotonic).
-    tail: Padded<AtomicUsize>,
-    /// Records the producer pushed (written by the producer only).
-    pub(crate) pushed: AtomicU64,
-    /// Records the producer dropped because the ring was full (written by the producer only).
-    pub(crate) dropped: AtomicU64,
-    /// When the current run of drops began and when it last dropped (ns since the epoch);
-    /// `drop_run_open` says whether a run is open. Written by the producer.
-    first_drop_ns: AtomicU64,
-    last_drop_ns: AtomicU64,
-    drop_run_open: AtomicBool,
-    /// Set by a producer waiting for room; the consumer wakes it after freeing space.
-    waiting: AtomicBool,
     /// Set when the producing thread has exited: the ring goes once it is empty.
     closed: AtomicBool,
     producer: Thread,
     pub(crate) thread: ThreadInfo,
+    /// Written by the producer only.
+    produced: Padded<Produced>,
+    /// Consumer position (bytes, monotonic).
+    head: Padded<AtomicUsize>,
+    /// Set by a producer waiting for room; the consumer wakes it after freeing space.
+    waiting: Padded<AtomicBool>,
+}
+
+/// The producer's counters. Atomics so the backend and `stats()` can read them; only the
+/// producer writes, so no read-modify-write instruction is needed.
+struct Produced {
+    /// Producer position (bytes, monotonic).
+    tail: AtomicUsize,
+    /// Records pushed.
+    pushed: AtomicU64,
+    /// Records dropped because the ring was full.
+    dropped: AtomicU64,
+    /// When the current run of drops began and when it last dropped (ns since the epoch);
+    /// `drop_run_open` says whether a run is open.
+    first_drop_ns: AtomicU64,
+    last_drop_ns: AtomicU64,
+    drop_run_open: AtomicBool,
+}
+
+/// Adds one to a counter that only the calling thread writes.
+fn bump(counter: &AtomicU64, order: Ordering) {
+    counter.store(counter.load(Ordering::Relaxed) + 1, order);
 }
 
 // SAFETY: the bytes are only written by the single producer in the region between `tail`
@@ -72,17 +85,19 @@ impl Ring {
         Ring {
             buf,
             mask: capacity - 1,
-            head: Padded(AtomicUsize::new(0)),
-            tail: Padded(AtomicUsize::new(0)),
-            pushed: AtomicU64::new(0),
-            dropped: AtomicU64::new(0),
-            first_drop_ns: AtomicU64::new(0),
-            last_drop_ns: AtomicU64::new(0),
-            drop_run_open: AtomicBool::new(false),
-            waiting: AtomicBool::new(false),
             closed: AtomicBool::new(false),
             producer,
             thread,
+            produced: Padded(Produced {
+                tail: AtomicUsize::new(0),
+                pushed: AtomicU64::new(0),
+                dropped: AtomicU64::new(0),
+                first_drop_ns: AtomicU64::new(0),
+                last_drop_ns: AtomicU64::new(0),
+                drop_run_open: AtomicBool::new(false),
+            }),
+            head: Padded(AtomicUsize::new(0)),
+            waiting: Padded(AtomicBool::new(false)),
         }
     }
 
@@ -103,7 +118,7 @@ impl Ring {
     pub(crate) fn try_push(&self, producer: &mut Producer, record: &[u8]) -> bool {
         let need = frame_len(record.len());
         debug_assert!(need <= self.capacity() / 2);
-        let tail = self.tail.0.load(Ordering::Relaxed);
+        let tail = self.produced.0.tail.load(Ordering::Relaxed);
         let offset = tail & self.mask;
         let contiguous = self.capacity() - offset;
         let padding = if contiguous < need { contiguous } else { 0 };
@@ -130,42 +145,47 @@ impl Ring {
                 record.len(),
             );
         }
-        self.tail.0.store(tail + padding + need, Ordering::Release);
-        self.pushed.fetch_add(1, Ordering::Relaxed);
+        self.produced
+            .0
+            .tail
+            .store(tail + padding + need, Ordering::Release);
+        bump(&self.produced.0.pushed, Ordering::Relaxed);
         true
     }
 
     /// Counts a record the producer dropped at `now_ns`. Producer only.
     pub(crate) fn note_drop(&self, now_ns: u64) {
-        if !self.drop_run_open.load(Ordering::Relaxed) {
-            self.first_drop_ns.store(now_ns, Ordering::Relaxed);
-            self.drop_run_open.store(true, Ordering::Relaxed);
+        let p = &self.produced.0;
+        if !p.drop_run_open.load(Ordering::Relaxed) {
+            p.first_drop_ns.store(now_ns, Ordering::Relaxed);
+            p.drop_run_open.store(true, Ordering::Relaxed);
         }
-        self.last_drop_ns.store(now_ns, Ordering::Relaxed);
-        self.dropped.fetch_add(1, Ordering::Release);
+        p.last_drop_ns.store(now_ns, Ordering::Relaxed);
+        bump(&p.dropped, Ordering::Release);
     }
 
     /// Closes the current run of drops, returning when it began and when it last dropped.
     /// Consumer only.
     pub(crate) fn take_drop_window(&self) -> (u64, u64) {
+        let p = &self.produced.0;
         let window = (
-            self.first_drop_ns.load(Ordering::Relaxed),
-            self.last_drop_ns.load(Ordering::Relaxed),
+            p.first_drop_ns.load(Ordering::Relaxed),
+            p.last_drop_ns.load(Ordering::Relaxed),
         );
-        self.drop_run_open.store(false, Ordering::Relaxed);
+        p.drop_run_open.store(false, Ordering::Relaxed);
         window
     }
 
     /// Whether more than half of the ring is in use (the producer nudges the backend then).
     pub(crate) fn over_half(&self, producer: &Producer) -> bool {
-        self.tail.0.load(Ordering::Relaxed) - producer.cached_head > self.capacity() / 2
+        self.produced.0.tail.load(Ordering::Relaxed) - producer.cached_head > self.capacity() / 2
     }
 
     /// A cursor over the records present now. Consumer only.
     pub(crate) fn reader(&self) -> Reader {
         Reader {
             head: self.head.0.load(Ordering::Relaxed),
-            tail: self.tail.0.load(Ordering::Acquire),
+            tail: self.produced.0.tail.load(Ordering::Acquire),
             read: 0,
         }
     }
@@ -218,18 +238,28 @@ impl Ring {
 
     fn release(&self, head: usize) {
         self.head.0.store(head, Ordering::SeqCst);
-        if self.waiting.load(Ordering::SeqCst) && self.waiting.swap(false, Ordering::SeqCst) {
+        if self.waiting.0.load(Ordering::SeqCst) && self.waiting.0.swap(false, Ordering::SeqCst) {
             self.producer.unpark();
         }
     }
 
     /// Announces that the producer is about to park until there is room.
     pub(crate) fn announce_wait(&self) {
-        self.waiting.store(true, Ordering::SeqCst);
+        self.waiting.0.store(true, Ordering::SeqCst);
+    }
+
+    /// Records pushed so far.
+    pub(crate) fn pushed(&self) -> u64 {
+        self.produced.0.pushed.load(Ordering::Relaxed)
+    }
+
+    /// Records dropped so far.
+    pub(crate) fn dropped(&self) -> u64 {
+        self.produced.0.dropped.load(Ordering::Acquire)
     }
 
     pub(crate) fn is_empty(&self) -> bool {
-        self.head.0.load(Ordering::Acquire) == self.tail.0.load(Ordering::Acquire)
+        self.head.0.load(Ordering::Acquire) == self.produced.0.tail.load(Ordering::Acquire)
     }
 
     pub(crate) fn close(&self) {

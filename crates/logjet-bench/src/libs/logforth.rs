@@ -1,0 +1,59 @@
+//! logforth behind `log`: an `Async` appender in front of a `File` appender with the
+//! `JsonLayout`.
+
+use std::path::Path;
+
+use logforth::append::asynchronous::AsyncBuilder;
+use logforth::append::file::FileBuilder;
+use logforth::layout::JsonLayout;
+use logforth::record::{Level, LevelFilter};
+
+use super::{Bench, Counters, Variant, QUEUE_RECORDS};
+
+/// `log::info!` into logforth.
+pub struct Logforth;
+
+impl Bench for Logforth {
+    fn start(dir: &Path, variant: &Variant) -> Self {
+        let file = FileBuilder::new(dir, "logforth")
+            .layout(JsonLayout::default())
+            .build()
+            .expect("cannot open the log file");
+        let limit = if variant.is_default() {
+            None
+        } else {
+            Some(QUEUE_RECORDS)
+        };
+        let appender = AsyncBuilder::new("logforth-async")
+            .buffered_lines_limit(limit)
+            .overflow_block()
+            .append(file)
+            .build();
+        let logger = logforth::core::builder()
+            .dispatch(|d| {
+                d.filter(LevelFilter::MoreSevereEqual(Level::Info))
+                    .append(appender)
+            })
+            .build();
+        log::set_boxed_logger(Box::new(logforth::bridge::log::LogBridge::new(logger)))
+            .expect("a log logger is installed already");
+        log::set_max_level(log::LevelFilter::Info);
+        Logforth
+    }
+
+    #[inline]
+    fn info(&self, id: u64, ip: &str, latency_ms: f64) {
+        super::log_info(id, ip, latency_ms);
+    }
+
+    #[inline]
+    fn debug(&self, id: u64, ip: &str, latency_ms: f64) {
+        super::log_debug(id, ip, latency_ms);
+    }
+
+    fn finish(self) -> Counters {
+        // logforth's flush sends a flush task through the queue and waits for it.
+        log::logger().flush();
+        Counters::default()
+    }
+}

@@ -63,6 +63,8 @@ struct LoadArgs {
     threads: usize,
     records: u64,
     logger: String,
+    /// `records × threads`.
+    total: u64,
 }
 
 fn parse_load(args: &[String]) -> Result<LoadArgs, String> {
@@ -71,6 +73,7 @@ fn parse_load(args: &[String]) -> Result<LoadArgs, String> {
         threads: 2,
         records: 100_000,
         logger: "logjet.load".into(),
+        total: 0,
     };
     let mut iter = args.iter();
     while let Some(flag) = iter.next() {
@@ -106,6 +109,15 @@ fn parse_load(args: &[String]) -> Result<LoadArgs, String> {
     if parsed.threads == 0 {
         return Err("logjet load: --threads must be at least 1".into());
     }
+    parsed.total = u64::try_from(parsed.threads)
+        .ok()
+        .and_then(|threads| parsed.records.checked_mul(threads))
+        .ok_or_else(|| {
+            format!(
+                "logjet load: --records {} × --threads {} is more records than can be counted",
+                parsed.records, parsed.threads
+            )
+        })?;
     Ok(parsed)
 }
 
@@ -135,16 +147,35 @@ fn load(args: &[String]) -> Result<(), String> {
         .collect();
     barrier.wait();
     let start = Instant::now();
-    let caller_times: Vec<Duration> = workers
-        .into_iter()
-        .map(|w| w.join().unwrap_or_default())
-        .collect();
+    let mut caller_times: Vec<Duration> = Vec::new();
+    let mut panicked = Vec::new();
+    for (t, worker) in workers.into_iter().enumerate() {
+        match worker.join() {
+            Ok(elapsed) => caller_times.push(elapsed),
+            Err(panic) => {
+                let what = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| (*s).to_owned())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "no message".to_owned());
+                panicked.push(format!("thread {t} ({what})"));
+            }
+        }
+    }
     let logged = start.elapsed();
     logjet.flush();
     let total = start.elapsed();
     let stats = logjet.stats();
     logjet.shutdown();
-    let count = args.records * args.threads as u64;
+    if !panicked.is_empty() {
+        return Err(format!(
+            "logjet load: {} of {} logging threads panicked, so there are no figures to report: {}",
+            panicked.len(),
+            args.threads,
+            panicked.join(", ")
+        ));
+    }
+    let count = args.total;
     let rate = |d: Duration| count as f64 / d.as_secs_f64().max(1e-9);
     let slowest = caller_times.iter().max().copied().unwrap_or_default();
     println!("config:      {}", args.config);

@@ -64,7 +64,7 @@ fn check_fails_with_every_problem() {
 
 #[test]
 fn load_reports_written_and_dropped() {
-    let dir = tempfile_dir();
+    let dir = tempfile::tempdir().unwrap();
     let file = fixture("reload/a.json");
     let args = [
         "load",
@@ -75,7 +75,7 @@ fn load_reports_written_and_dropped() {
         "--records",
         "1000",
     ];
-    let (code, stdout, stderr) = logjet(&args, &dir);
+    let (code, stdout, stderr) = logjet(&args, dir.path());
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("emitted:     2000"), "{stdout}");
     assert!(stdout.contains("dropped:     0"), "{stdout}");
@@ -83,13 +83,33 @@ fn load_reports_written_and_dropped() {
         stdout.contains("handler queue/file_a: accepted 2000, written 2000"),
         "{stdout}"
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
-fn tempfile_dir() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("logjet-cli-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+#[test]
+fn load_refuses_a_record_count_that_overflows() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = fixture("reload/a.json");
+    let args = [
+        "load",
+        "--config",
+        file.to_str().unwrap(),
+        "--threads",
+        "3",
+        "--records",
+        "9223372036854775807",
+    ];
+    let (code, stdout, stderr) = logjet(&args, dir.path());
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert!(
+        stderr.contains(
+            "--records 9223372036854775807 × --threads 3 is more records than can be counted"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        std::fs::read_dir(dir.path()).unwrap().next().is_none(),
+        "nothing is logged"
+    );
 }
 
 #[test]

@@ -117,3 +117,24 @@ fn environment_chooses_expands_and_overrides() {
     );
     clear();
 }
+
+/// A formatter's patterns are never substituted, whatever the formatter is called: a
+/// dotted name is still a formatter, and `$` style is its own syntax. (Reads variables
+/// through a lookup, not the process's environment.)
+#[test]
+fn dotted_formatter_names_keep_their_dollar_patterns() {
+    let text = r#"{
+  "version": 1,
+  "formatters": {"app.json": {"format": "${levelname} ${name}: ${message}", "style": "$"}},
+  "handlers": {"h": {"class": "logging.StreamHandler", "formatter": "app.json"}},
+  "root": {"handlers": ["h"]}
+}"#;
+    let lookup = |name: &str| (name == "message").then(|| "from the environment".to_owned());
+    let config = Config::parse_with(text, Syntax::Json, "dotted.json", &lookup)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let tree = config.describe();
+    assert!(
+        tree.contains(r#"formatter: app.json: text "%(levelname)s %(name)s: %(message)s""#),
+        "{tree}"
+    );
+}

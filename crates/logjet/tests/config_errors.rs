@@ -60,3 +60,49 @@ fn load_names_the_file() {
     assert_eq!(error.problems.len(), 2);
     assert_eq!(error.problems[0].path, "handlers.q1.handlers");
 }
+
+/// Thirty QueueHandlers, each feeding the next two, the last one feeding the first: the
+/// cycle is found in linear time (following every path would take hours).
+#[test]
+fn cycles_in_long_queue_chains_are_found_quickly() {
+    const N: usize = 30;
+    let mut handlers = vec![r#""n": {"class": "logging.NullHandler"}"#.to_owned()];
+    for i in 0..N {
+        let targets: Vec<String> = if i + 1 == N {
+            vec!["\"q0\"".into(), "\"n\"".into()]
+        } else {
+            (i + 1..(i + 3).min(N))
+                .map(|t| format!("\"q{t}\""))
+                .collect()
+        };
+        handlers.push(format!(
+            "\"q{i}\": {{\"class\": \"logging.handlers.QueueHandler\", \"handlers\": [{}]}}",
+            targets.join(", ")
+        ));
+    }
+    let text = format!(
+        "{{\"version\": 1, \"handlers\": {{\n{}\n}}, \"root\": {{\"handlers\": [\"q0\"]}}}}",
+        handlers.join(",\n")
+    );
+    let (done, result) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = done.send(Config::parse_with(
+            &text,
+            Syntax::Json,
+            "chain.json",
+            &|_| None,
+        ));
+    });
+    let error = result
+        .recv_timeout(std::time::Duration::from_secs(5))
+        .expect("checking took more than 5 s")
+        .unwrap_err();
+    let chain: Vec<String> = (0..N).map(|i| format!("q{i}")).collect();
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "chain.json: 1 problem in the logging configuration\n  handlers.q0.handlers (line 3, column 63): reference cycle: {} → q0",
+            chain.join(" → ")
+        )
+    );
+}

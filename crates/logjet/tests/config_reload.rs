@@ -1,6 +1,8 @@
 //! Hot reload: two threads log without pause while the watched file flips 100 times
 //! between two configurations writing to two files; every record is written exactly
 //! once. A broken version on the way is refused and the running pipeline keeps going.
+//! The same, shorter, with rotating files truncated by `mode: "w"` in Python's spelling
+//! but always appended to: every record once across the files, rotated ones included.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -42,8 +44,32 @@ fn flipping_configuration_loses_and_duplicates_nothing() {
     std::env::set_var("LOG_DIR", dir.path());
     let a = std::fs::read_to_string(fixture("a.json")).unwrap();
     let b = std::fs::read_to_string(fixture("b.json")).unwrap();
-    let watched = dir.path().join("logging.json");
-    install(&watched, &a);
+    flip(dir.path(), &a, &b, FLIPS, None);
+}
+
+#[test]
+fn flipping_rotating_files_loses_and_duplicates_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    // Spelled out rather than read from the environment, which the other test sets.
+    let read = |name: &str| {
+        std::fs::read_to_string(fixture(name))
+            .unwrap()
+            .replace("${LOG_DIR}", &dir.path().display().to_string())
+    };
+    let (a, b) = (read("rotating-a.json"), read("rotating-b.json"));
+    let rotated = flip(dir.path(), &a, &b, 20, Some(Duration::from_micros(20)));
+    assert!(
+        rotated > 2,
+        "only {rotated} rotated files: nothing was tested"
+    );
+}
+
+/// Logs from two threads (pausing `pace` after each record, if given) while `watched`
+/// flips `flips` times between `a` and `b`, then checks that every record is in
+/// `a.jsonl*` or `b.jsonl*` exactly once. Returns the number of rotated files.
+fn flip(dir: &Path, a: &str, b: &str, flips: usize, pace: Option<Duration>) -> usize {
+    let watched = dir.join("logging.json");
+    install(&watched, a);
 
     let logjet = Config::load(&watched)
         .unwrap()
@@ -68,18 +94,21 @@ fn flipping_configuration_loses_and_duplicates_nothing() {
                 while !stop.load(Ordering::Relaxed) {
                     logjet::info!(logger: log, "record"; thread = t, seq = seq);
                     seq += 1;
+                    if let Some(pace) = pace {
+                        std::thread::sleep(pace);
+                    }
                 }
                 seq
             })
         })
         .collect();
 
-    for flip in 1..=FLIPS {
-        install(&watched, if flip % 2 == 1 { &b } else { &a });
+    for flip in 1..=flips {
+        install(&watched, if flip % 2 == 1 { b } else { a });
         wait_for(&format!("reload {flip}"), || {
             watcher.reloads() == flip as u64
         });
-        if flip == FLIPS / 2 {
+        if flip == flips / 2 {
             install(
                 &watched,
                 "{\"version\": 1, \"handlers\": {\"x\": {\"class\": \"nope\"}}}",
@@ -95,21 +124,31 @@ fn flipping_configuration_loses_and_duplicates_nothing() {
     assert!(logjet.shutdown());
 
     let mut seen: HashMap<(u64, u64), u32> = HashMap::new();
-    let mut per_file = Vec::new();
-    for file in ["a.jsonl", "b.jsonl"] {
-        let text = std::fs::read_to_string(dir.path().join(file)).unwrap();
-        let mut lines = 0;
+    let mut per_file = [0, 0];
+    let mut rotated = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_str().unwrap().to_owned();
+        let Some(which) = ["a.jsonl", "b.jsonl"]
+            .iter()
+            .position(|base| name.starts_with(base))
+        else {
+            continue;
+        };
+        if !name.ends_with(".jsonl") {
+            rotated += 1;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
         for line in text.lines() {
             let v: serde_json::Value =
-                serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+                serde_json::from_str(line).unwrap_or_else(|e| panic!("{name}: {e}: {line}"));
             if v["message"] != "record" {
                 continue;
             }
             let key = (v["thread"].as_u64().unwrap(), v["seq"].as_u64().unwrap());
             *seen.entry(key).or_default() += 1;
-            lines += 1;
+            per_file[which] += 1;
         }
-        per_file.push(lines);
     }
     assert!(per_file.iter().all(|&n| n > 0), "{per_file:?}");
     for (t, &count) in counts.iter().enumerate() {
@@ -121,4 +160,5 @@ fn flipping_configuration_loses_and_duplicates_nothing() {
     }
     assert_eq!(seen.len() as u64, counts.iter().sum::<u64>());
     assert_eq!(logjet.stats().dropped, 0);
+    rotated
 }

@@ -67,7 +67,13 @@ fn walk(
         },
         Kind::List(items) => {
             for (i, item) in items.iter_mut().enumerate() {
-                walk(item, &format!("{path}[{i}]"), Place::Other, lookup, problems);
+                walk(
+                    item,
+                    &format!("{path}[{i}]"),
+                    Place::Other,
+                    lookup,
+                    problems,
+                );
             }
         }
         Kind::Map(entries) => {
@@ -305,10 +311,11 @@ mod tests {
         substitute(&mut root, &env, &mut problems);
         assert!(problems.is_empty(), "{problems:?}");
         let formatters = root.get("formatters").unwrap();
-        let pattern = |name: &str, key: &str| match &formatters.get(name).unwrap().get(key).unwrap().kind {
-            Kind::Str(s) => s.clone(),
-            _ => panic!(),
-        };
+        let pattern =
+            |name: &str, key: &str| match &formatters.get(name).unwrap().get(key).unwrap().kind {
+                Kind::Str(s) => s.clone(),
+                _ => panic!(),
+            };
         assert_eq!(pattern("app.json", "format"), "${levelname} ${message}");
         assert_eq!(pattern("plain", "fmt"), "${message}");
         assert_eq!(pattern("plain", "datefmt"), "${x}");

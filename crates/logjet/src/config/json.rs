@@ -305,7 +305,13 @@ mod tests {
         let Kind::List(b) = &node.get("b").unwrap().kind else {
             panic!()
         };
-        assert_eq!(b[39_999].pos, Pos { line: 40_002, column: 1 });
+        assert_eq!(
+            b[39_999].pos,
+            Pos {
+                line: 40_002,
+                column: 1
+            }
+        );
         assert!(
             elapsed < std::time::Duration::from_secs(2),
             "parsing took {elapsed:?}"

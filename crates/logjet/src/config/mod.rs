@@ -33,7 +33,15 @@
 //!   `logging.handlers.RotatingFileHandler` (`maxBytes`, `backupCount`; either at 0
 //!   means no rotation, as in Python) and `logging.handlers.TimedRotatingFileHandler`
 //!   (`when`, `interval`, `backupCount`, `utc`, `atTime` as `"HH:MM[:SS]"`) write
-//!   through [`RotatingFileSink`](crate::RotatingFileSink). `SMTPHandler`, `HTTPHandler`,
+//!   through [`RotatingFileSink`](crate::RotatingFileSink). Rotating handlers always
+//!   append, as Python's do: `mode: "w"` is ignored when `maxBytes` is set and by the
+//!   timed handler, so that neither a restart nor a hot reload truncates the live log
+//!   (a `RotatingFileHandler` without `maxBytes` never rotates and honours `"w"`). A
+//!   timed handler's `interval` is at most 100000 periods, and with `when` `S`, `M` or
+//!   `H` at most one day: logjet's shorter periods start again at each midnight, where
+//!   Python would keep counting across days. A handler reached by several routes (by
+//!   loggers, through QueueHandlers, as a MemoryHandler's target) opens its file once,
+//!   and every route writes through that one sink. `SMTPHandler`, `HTTPHandler`,
 //!   `SysLogHandler` and the other network handlers are refused as not supported yet.
 //! * **QueueHandler**: in logjet every record already goes through a queue (one per
 //!   logging thread) to the backend thread, which plays the part of Python's

@@ -45,6 +45,9 @@ struct Shared {
     stop: AtomicBool,
     reloads: AtomicU64,
     failures: AtomicU64,
+    /// Makes the next reload attempt panic, to test that the watcher survives it.
+    #[cfg(test)]
+    panic_next: AtomicBool,
 }
 
 #[derive(PartialEq, Eq, Clone, Copy)]
@@ -60,6 +63,18 @@ fn stamp(path: &Path) -> Option<Stamp> {
         modified: meta.modified().ok(),
         len: meta.len(),
         inode: meta.ino(),
+    })
+}
+
+/// Runs one reload attempt, turning a panic into a failure with its message.
+fn guarded(attempt: impl FnOnce() -> Result<(), String>) -> Result<(), String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(attempt)).unwrap_or_else(|panic| {
+        let what = panic
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "a panic".to_owned());
+        Err(format!("the reload panicked ({what}); still watching"))
     })
 }
 
@@ -79,12 +94,16 @@ impl Watcher {
             stop: AtomicBool::new(false),
             reloads: AtomicU64::new(0),
             failures: AtomicU64::new(0),
+            #[cfg(test)]
+            panic_next: AtomicBool::new(false),
         });
         let state = shared.clone();
+        // Taken now, not when the thread first runs: a change made right after `start`
+        // returns is a change.
+        let mut last = stamp(&path);
         let thread = std::thread::Builder::new()
             .name("logjet-config-watch".into())
             .spawn(move || {
-                let mut last = stamp(&path);
                 while !state.stop.load(Ordering::Acquire) {
                     std::thread::park_timeout(options.interval);
                     let now = stamp(&path);
@@ -92,11 +111,19 @@ impl Watcher {
                         continue;
                     }
                     last = now;
-                    let outcome = Config::load(&path)
-                        .map(|c| c.with_overrides(&options.overrides))
-                        .and_then(|c| c.builder())
-                        .map_err(|e| e.to_string())
-                        .and_then(|b| b.reconfigure(&logjet).map_err(|e| e.to_string()));
+                    // A panic while reloading (a bug) fails this attempt only: the
+                    // watcher keeps watching for the next version of the file.
+                    let outcome = guarded(|| {
+                        #[cfg(test)]
+                        if state.panic_next.swap(false, Ordering::AcqRel) {
+                            panic!("injected reload panic");
+                        }
+                        Config::load(&path)
+                            .map(|c| c.with_overrides(&options.overrides))
+                            .and_then(|c| c.builder())
+                            .map_err(|e| e.to_string())
+                            .and_then(|b| b.reconfigure(&logjet).map_err(|e| e.to_string()))
+                    });
                     match outcome {
                         Ok(()) => {
                             state.reloads.fetch_add(1, Ordering::AcqRel);
@@ -145,5 +172,60 @@ impl Watcher {
 impl Drop for Watcher {
     fn drop(&mut self) {
         self.halt();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn install(path: &Path, text: &str) {
+        let temp = path.with_extension("tmp");
+        std::fs::write(&temp, text).unwrap();
+        std::fs::rename(&temp, path).unwrap();
+    }
+
+    fn wait_for(what: &str, done: impl Fn() -> bool) {
+        let start = std::time::Instant::now();
+        while !done() {
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "timed out: {what}"
+            );
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+
+    #[test]
+    fn a_panicking_reload_is_a_failure_and_watching_goes_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let watched = dir.path().join("logging.json");
+        let config = |level: &str| {
+            format!("{{\"version\": 1, \"handlers\": {{\"n\": {{\"class\": \"logging.NullHandler\"}}}}, \"root\": {{\"level\": \"{level}\", \"handlers\": [\"n\"]}}}}")
+        };
+        install(&watched, &config("INFO"));
+        let logjet = crate::Builder::new().build().unwrap();
+        let options = WatchOptions {
+            interval: Duration::from_millis(2),
+            report: false,
+            ..WatchOptions::default()
+        };
+        let watcher = Watcher::start(&watched, &logjet, options).unwrap();
+        watcher.shared.panic_next.store(true, Ordering::Release);
+        install(&watched, &config("DEBUG"));
+        wait_for("the panicking attempt", || watcher.failures() == 1);
+        assert_eq!(watcher.reloads(), 0);
+        install(&watched, &config("WARNING"));
+        wait_for("the next reload", || watcher.reloads() == 1);
+        assert_eq!(watcher.failures(), 1);
+        watcher.stop();
+        logjet.shutdown();
+    }
+
+    #[test]
+    fn guarded_reports_the_panic_message() {
+        let message = guarded(|| panic!("boom {}", 7)).unwrap_err();
+        assert!(message.contains("boom 7"), "{message}");
+        assert_eq!(guarded(|| Ok(())), Ok(()));
     }
 }

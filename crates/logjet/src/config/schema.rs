@@ -1342,9 +1342,7 @@ impl Checker {
         let mut reported: HashSet<Vec<usize>> = HashSet::new();
         for cycle in find_cycles(&edges) {
             // Named from the cycle's first handler in the file, as the file is read.
-            let first = (0..cycle.len())
-                .min_by_key(|&i| cycle[i].0)
-                .unwrap_or(0);
+            let first = (0..cycle.len()).min_by_key(|&i| cycle[i].0).unwrap_or(0);
             let cycle: Vec<(usize, Pos)> = cycle[first..]
                 .iter()
                 .chain(&cycle[..first])

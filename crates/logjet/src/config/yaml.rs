@@ -42,7 +42,7 @@ const MAX_DEPTH: usize = 128;
 /// alias counting as a copy of everything its anchor names: far more than any logging
 /// configuration needs, and few enough that a file of nested aliases ("billion laughs")
 /// cannot exhaust the memory.
-pub(crate) const MAX_VALUES: usize = 100_000;
+const MAX_VALUES: usize = 100_000;
 
 /// An anchored value, with what an alias to it costs.
 struct Anchored {

@@ -87,3 +87,50 @@ fn start_finishes_what_a_crash_left() {
     assert_eq!(gunzip(&fs::read(d.join("app.log.1.gz")).unwrap()), b"one\n");
     assert_eq!(gunzip(&fs::read(d.join("app.log.2.gz")).unwrap()), b"two\n");
 }
+
+/// A configuration reload builds a second sink on the path while the first still
+/// runs: both compress at once, each into its own temporary file.
+#[test]
+fn two_sinks_on_one_path_compress_side_by_side() {
+    let dir = tempfile::tempdir().unwrap();
+    let build = || {
+        RotatingFileSink::builder(dir.path().join("app.log"))
+            .max_bytes(32 * 1024)
+            .check_interval(Duration::ZERO)
+            .compression(Compression::Gzip)
+            .build()
+            .unwrap()
+    };
+    let mut sinks = [build(), build()];
+    let statuses = sinks.each_ref().map(|s| s.compression_status());
+    let count = 40_000;
+    for (n, chunk) in (0..count).collect::<Vec<u64>>().chunks(250).enumerate() {
+        let batch: Vec<String> = chunk
+            .iter()
+            .map(|i| format!("record {i} {}", "q".repeat((i % 29) as usize)))
+            .collect();
+        write_lines(&mut sinks[n % 2], &batch).unwrap();
+    }
+    for status in &statuses {
+        assert!(status.wait_idle(Duration::from_secs(30)));
+        assert_eq!(status.failed(), 0);
+    }
+    let files = read_files(dir.path(), "app.log");
+    assert!(files.len() > 20, "{} files", files.len());
+    let mut all: Vec<u64> = files
+        .values()
+        .flat_map(|d| {
+            lines(d)
+                .into_iter()
+                .map(|l| l.split(' ').nth(1).unwrap().parse().unwrap())
+                .collect::<Vec<u64>>()
+        })
+        .collect();
+    all.sort_unstable();
+    assert_eq!(all, (0..count).collect::<Vec<_>>());
+    assert!(fs::read_dir(dir.path()).unwrap().all(|e| !e
+        .unwrap()
+        .file_name()
+        .to_string_lossy()
+        .contains("compressing")));
+}

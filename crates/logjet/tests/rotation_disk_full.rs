@@ -10,8 +10,8 @@ use std::io::Write;
 use std::path::Path;
 use std::process::Command;
 
-use logjet::{Handler, JsonFormat, RotatingFileSink};
-use rotation_common::{lines, run_child};
+use logjet::{FileSink, Handler, JsonFormat, RotatingFileSink};
+use rotation_common::{lines, run_child, write_lines};
 
 const CHILD: &str = "LOGJET_ROTATION_DISK_FULL";
 
@@ -136,5 +136,60 @@ fn disk_full_then_space_returns() {
     println!(
         "{mode}: {}",
         stdout.lines().find(|l| l.contains("CHILD-OK")).unwrap()
+    );
+}
+
+const SHORT_CHILD: &str = "LOGJET_FILE_SINK_SHORT_WRITE";
+
+/// 40 records of 30 bytes; a file limited to 1000 bytes takes 33 of them whole.
+fn thirty_byte_records() -> Vec<String> {
+    (0..40)
+        .map(|i| format!("record {i:02} {}", "x".repeat(19)))
+        .collect()
+}
+
+fn short_write_checks(dir: &Path) {
+    set_file_size_limit(1000);
+    // The plain file sink keeps records whole too: the torn one is cut off.
+    let plain = dir.join("plain.log");
+    let mut sink = FileSink::open(&plain).unwrap();
+    let error = write_lines(&mut sink, &thirty_byte_records()).unwrap_err();
+    assert_eq!(error.written, 33, "{:?}", error.error);
+    let data = fs::read(&plain).unwrap();
+    assert_eq!(data.len(), 990);
+    assert_eq!(lines(&data).len(), 33);
+    // Another sink has the file open and might append at any moment: the torn bytes
+    // are blanked, never cut (a cut could take its record with them).
+    let shared = dir.join("shared.log");
+    let _other = FileSink::open(&shared).unwrap();
+    let mut sink = RotatingFileSink::builder(&shared).build().unwrap();
+    let error = write_lines(&mut sink, &thirty_byte_records()).unwrap_err();
+    assert_eq!(error.written, 33, "{:?}", error.error);
+    let data = fs::read(&shared).unwrap();
+    assert_eq!(data.len(), 1000);
+    let all = lines(&data);
+    assert_eq!(all.len(), 34);
+    assert!(all[..33]
+        .iter()
+        .all(|l| l.len() == 29 && l.starts_with("record")));
+    assert_eq!(all[33], " ".repeat(9));
+    println!("SHORT-OK");
+}
+
+#[test]
+fn short_writes_leave_whole_records_in_every_file_sink() {
+    if let Ok(dir) = std::env::var(SHORT_CHILD) {
+        return short_write_checks(Path::new(&dir));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = run_child(
+        "short_writes_leave_whole_records_in_every_file_sink",
+        &[(SHORT_CHILD, dir.path().display().to_string())],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("SHORT-OK"),
+        "child failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
     );
 }

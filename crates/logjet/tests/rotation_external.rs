@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use logjet::{Handler, JsonFormat, RotatingFileSink};
+use logjet::{FileSink, FileSinkOptions, Handler, JsonFormat, RotatingFileSink, Sink};
 use rotation_common::{lines, read_files, write_lines};
 
 #[test]
@@ -103,4 +103,61 @@ fn reopens_on_sighup() {
         "one\ntwo\n"
     );
     assert_eq!(fs::read_to_string(&path).unwrap(), "three\n");
+}
+
+/// Truncate mode empties the file at start, and still appends: after someone else
+/// truncates the file (logrotate's `copytruncate`), writing goes on at its new end
+/// instead of leaving a hole of NULs.
+#[test]
+fn truncate_mode_appends_after_an_outside_truncation() {
+    let dir = tempfile::tempdir().unwrap();
+    let options = FileSinkOptions {
+        append: false,
+        ..FileSinkOptions::default()
+    };
+    fn check(path: &std::path::Path, sink: &mut impl Sink) {
+        write_lines(sink, &["first record".into()]).unwrap();
+        fs::File::options()
+            .write(true)
+            .open(path)
+            .unwrap()
+            .set_len(0)
+            .unwrap();
+        write_lines(sink, &["second".into()]).unwrap();
+        assert_eq!(fs::read_to_string(path).unwrap(), "second\n");
+    }
+    let plain = dir.path().join("plain.log");
+    fs::write(&plain, "old\n").unwrap();
+    let mut sink = FileSink::open_with(&plain, &options).unwrap();
+    assert_eq!(fs::read_to_string(&plain).unwrap(), "");
+    check(&plain, &mut sink);
+    let rotating = dir.path().join("rotating.log");
+    fs::write(&rotating, "old\n").unwrap();
+    let mut sink = RotatingFileSink::builder(&rotating)
+        .options(options.clone())
+        .build()
+        .unwrap();
+    assert_eq!(fs::read_to_string(&rotating).unwrap(), "");
+    check(&rotating, &mut sink);
+}
+
+#[test]
+fn following_links_is_refused_with_rotation() {
+    let dir = tempfile::tempdir().unwrap();
+    let options = FileSinkOptions {
+        follow_symlinks: true,
+        ..FileSinkOptions::default()
+    };
+    let error = RotatingFileSink::builder(dir.path().join("app.log"))
+        .max_bytes(1000)
+        .options(options.clone())
+        .build()
+        .err()
+        .expect("follow_symlinks with rotation accepted");
+    assert!(error.to_string().contains("follow_symlinks"), "{error}");
+    // Without rotation there is no rename: fine.
+    RotatingFileSink::builder(dir.path().join("app.log"))
+        .options(options)
+        .build()
+        .unwrap();
 }

@@ -162,3 +162,68 @@ fn by_total_size_and_count_on_time_names() {
     expected.sort();
     assert_eq!(names(dir.path()), expected);
 }
+
+#[test]
+fn day_first_time_names_keep_the_newest() {
+    let dir = tempfile::tempdir().unwrap();
+    // Day first in the name: as text, 30-11 sorts after 01-12.
+    touch(&dir.path().join("app.30-11-2026.log"), 10, NOW - 2 * DAY);
+    touch(&dir.path().join("app.01-12-2026.log"), 10, NOW - DAY);
+    let _sink = RotatingFileSink::builder(dir.path().join("app.log"))
+        .when(When::Midnight)
+        .utc(true)
+        .name_pattern("{stem}.{time:%d-%m-%Y}.{ext}")
+        .backup_count(1)
+        .clock(clock(NOW))
+        .build()
+        .unwrap();
+    assert_eq!(names(dir.path()), ["app.01-12-2026.log", "app.log"]);
+}
+
+#[test]
+fn patterns_without_the_log_name_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    touch(&dir.path().join("1.log"), 10, 1_000_000);
+    let error = RotatingFileSink::builder(dir.path().join("app.log"))
+        .max_bytes(10)
+        .name_pattern("{index}.log")
+        .backup_count(0)
+        .build()
+        .err()
+        .expect("a pattern claiming 1.log was accepted");
+    assert!(error.to_string().contains("{base} or {stem}"), "{error}");
+    assert_eq!(names(dir.path()), ["1.log"]);
+}
+
+/// Sinks of two processes (here two sinks of one) write one path; one rotates with
+/// `backup_count(0)` while the other still writes the old file.
+#[test]
+fn backup_count_zero_spares_a_file_still_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.log");
+    let mut a = RotatingFileSink::builder(&path)
+        .max_bytes(20)
+        .backup_count(0)
+        .check_interval(Duration::ZERO)
+        .build()
+        .unwrap();
+    let mut b = RotatingFileSink::builder(&path)
+        .max_bytes(1 << 20)
+        .check_interval(Duration::from_secs(3600))
+        .build()
+        .unwrap();
+    write_lines(&mut a, &["a".repeat(15)]).unwrap();
+    write_lines(&mut b, &["b1".into()]).unwrap();
+    // A rotates; B has not noticed yet and goes on appending to the rotated file.
+    write_lines(&mut a, &["c".repeat(15)]).unwrap();
+    write_lines(&mut b, &["b2".into()]).unwrap();
+    assert_eq!(
+        fs::read_to_string(dir.path().join("app.log.1")).unwrap(),
+        format!("{}\nb1\nb2\n", "a".repeat(15))
+    );
+    // Once B has moved on and the file was left alone, retention deletes it.
+    drop(b);
+    std::thread::sleep(Duration::from_millis(1100));
+    write_lines(&mut a, &["d".into()]).unwrap();
+    assert_eq!(names(dir.path()), ["app.log"]);
+}

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, UNIX_EPOCH};
 
 use logjet::{RotatingFileSink, When};
 use rotation_common::{read_files, run_child, write_lines};
@@ -246,11 +246,111 @@ fn local_time_across_both_dst_changes() {
 
 #[test]
 fn clock_is_consulted_not_slept_on() {
-    // A clock far in the past still names files from its own notion of time.
-    let files = run(|b| b.when(When::Day).utc(true), &[(0, "a"), (DAY, "b")]);
+    // A clock far in the past still names files from its own notion of time, and a
+    // jump of days takes no real time.
+    let dir = tempfile::tempdir().unwrap();
+    let reads = Arc::new(AtomicI64::new(0));
+    let t = Arc::new(AtomicI64::new(0));
+    let (clock_reads, clock_t) = (reads.clone(), t.clone());
+    let mut sink = RotatingFileSink::builder(dir.path().join("app.log"))
+        .when(When::Day)
+        .utc(true)
+        .clock(move || {
+            clock_reads.fetch_add(1, Ordering::Relaxed);
+            UNIX_EPOCH + Duration::from_secs(clock_t.load(Ordering::Relaxed) as u64)
+        })
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    write_lines(&mut sink, &["a".to_string()]).unwrap();
+    let before = reads.load(Ordering::Relaxed);
+    t.store(DAY, Ordering::Relaxed);
+    write_lines(&mut sink, &["b".to_string()]).unwrap();
+    assert!(
+        reads.load(Ordering::Relaxed) > before,
+        "clock not consulted"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "slept on the clock"
+    );
+    let files: BTreeMap<String, String> = read_files(dir.path(), "app.log")
+        .into_iter()
+        .map(|(k, v)| (k, String::from_utf8(v).unwrap()))
+        .collect();
     assert_eq!(
         files,
         expect(&[("app.log", "b\n"), ("app.log.1970-01-01", "a\n")])
     );
-    let _ = SystemTime::now();
+}
+
+#[test]
+fn long_intervals_are_refused_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let started = Instant::now();
+    for (when, interval) in [
+        (When::Weekday(0), u32::MAX),
+        (When::Day, 1_000_000),
+        (When::Hour, 25),
+        (When::Minute, 24 * 60 + 1),
+    ] {
+        let error = RotatingFileSink::builder(dir.path().join("app.log"))
+            .when(when)
+            .interval(interval)
+            .build()
+            .err()
+            .unwrap_or_else(|| panic!("{when:?} x {interval} accepted"));
+        assert!(error.to_string().contains("longer than"), "{error}");
+    }
+    assert!(started.elapsed() < Duration::from_secs(5));
+    // A long but sane one works, and names its file after the period's first day.
+    let files = run(
+        |b| b.when(When::Day).interval(10_000).utc(true),
+        &[(SAT, "a"), (SAT + DAY, "b")],
+    );
+    assert_eq!(files, expect(&[("app.log", "a\nb\n")]));
+}
+
+extern "C" {
+    fn flock(fd: i32, operation: i32) -> i32;
+}
+const LOCK_EX: i32 = 2;
+const LOCK_UN: i32 = 8;
+
+#[test]
+fn time_rotation_blocked_by_the_lock_is_retried() {
+    use std::os::unix::io::AsRawFd;
+    let dir = tempfile::tempdir().unwrap();
+    let (mut sink, t) = sink(dir.path(), |b| b.when(When::Midnight).utc(true));
+    t.store(SAT + 10, Ordering::Relaxed);
+    write_lines(&mut sink, &["a".to_string()]).unwrap();
+    // Another process holds the rotation lock (and does not let go).
+    let lock = std::fs::File::create(dir.path().join(".app.log.lock")).unwrap();
+    // SAFETY: flock on a descriptor the test owns.
+    assert_eq!(unsafe { flock(lock.as_raw_fd(), LOCK_EX) }, 0);
+    t.store(SAT + DAY + 10, Ordering::Relaxed);
+    let started = Instant::now();
+    let error = write_lines(&mut sink, &["b".to_string(), "c".to_string()]).unwrap_err();
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "waited on the lock"
+    );
+    // Both records were written; what failed is the rotation, and the message says so.
+    assert_eq!(error.written, 2);
+    let message = error.error.to_string();
+    assert!(message.contains("rotation failed"), "{message}");
+    assert!(message.contains("all 2 records written"), "{message}");
+    // SAFETY: as above.
+    assert_eq!(unsafe { flock(lock.as_raw_fd(), LOCK_UN) }, 0);
+    // Retried on a later batch (after the retry pause), not skipped to the next day.
+    std::thread::sleep(Duration::from_millis(1100));
+    write_lines(&mut sink, &["d".to_string()]).unwrap();
+    let files: BTreeMap<String, String> = read_files(dir.path(), "app.log")
+        .into_iter()
+        .map(|(k, v)| (k, String::from_utf8(v).unwrap()))
+        .collect();
+    assert_eq!(
+        files,
+        expect(&[("app.log", "d\n"), ("app.log.2026-11-21", "a\nb\nc\n")])
+    );
 }

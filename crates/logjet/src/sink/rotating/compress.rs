@@ -2,15 +2,24 @@
 //! compressed data goes to a temporary name, is synced, renamed into place, and only then
 //! is the original removed. A crash at any point leaves the original or a complete
 //! compressed file, and the next start finishes the work.
+//!
+//! Other processes (and other sinks of this one) may append to a file for a while after
+//! it was rotated, until they notice. So a file is compressed only once it has been left
+//! alone for the sink's check interval and a margin, and it replaces the original only
+//! if, under the rotation lock, the original still has exactly the bytes compressed and
+//! no sink that wrote it lately still holds it; else the work is done again later.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::os::unix::fs::OpenOptionsExt;
-use std::path::PathBuf;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Sender};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
+use super::super::file::try_exclusive;
 use super::fsops::{self, FileId, LockFile};
 use super::naming::{Naming, COMPRESSED_EXTS};
 
@@ -61,20 +70,78 @@ pub(super) struct Context {
     pub lock_path: PathBuf,
     pub mode: u32,
     pub compression: Compression,
+    /// How long a rotated file must have been left alone before it is compressed or
+    /// deleted: the check interval of the sinks writing it, and a margin.
+    pub quiet: Duration,
+}
+
+/// Numbers the temporary files of this process: every compression gets its own.
+static NEXT_TEMP: AtomicU64 = AtomicU64::new(0);
+/// The temporary files this process is writing now (which `recover` must leave alone).
+static LIVE_TEMPS: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+fn live_temps() -> MutexGuard<'static, Vec<PathBuf>> {
+    LIVE_TEMPS.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// A temporary file being written: removed and forgotten when dropped, unless renamed
+/// into place.
+struct Temp {
+    path: PathBuf,
+    kept: bool,
+}
+
+impl Temp {
+    /// Creates a new, unique temporary file (never one that exists).
+    fn create(context: &Context) -> io::Result<(Temp, File)> {
+        loop {
+            let n = NEXT_TEMP.fetch_add(1, Ordering::Relaxed);
+            let path = context.temp_path(std::process::id(), n);
+            // Registered before it exists, so a `recover` running meanwhile spares it.
+            live_temps().push(path.clone());
+            let mut temp = Temp { path, kept: true };
+            match OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(context.mode)
+                .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
+                .open(&temp.path)
+            {
+                Ok(file) => {
+                    temp.kept = false;
+                    return Ok((temp, file));
+                }
+                // Left by an earlier process that had our pid: take another number.
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+                Err(e) => return Err(e),
+            }
+        }
+    }
+}
+
+impl Drop for Temp {
+    fn drop(&mut self) {
+        if !self.kept {
+            let _ = fs::remove_file(&self.path);
+        }
+        live_temps().retain(|p| *p != self.path);
+    }
 }
 
 impl Context {
-    /// The temporary name this process compresses into.
-    pub fn temp_path(&self, pid: u32) -> PathBuf {
-        self.dir.join(format!(".{}.compressing.{pid}", self.base))
+    /// A temporary name for compression number `n` of process `pid`.
+    pub fn temp_path(&self, pid: u32, n: u64) -> PathBuf {
+        self.dir
+            .join(format!(".{}.compressing.{pid}.{n}", self.base))
     }
 
     /// Whether `name` is a temporary file of this sink; gives the writing process.
     pub fn temp_owner(&self, name: &str) -> Option<u32> {
-        let pid = name
+        let rest = name
             .strip_prefix('.')?
             .strip_prefix(self.base.as_str())?
             .strip_prefix(".compressing.")?;
+        let pid = rest.split_once('.').map_or(rest, |(pid, _)| pid);
         pid.parse().ok()
     }
 }
@@ -192,7 +259,22 @@ impl Worker {
                 let mut lock = LockFile::new(context.lock_path.clone(), context.mode);
                 for job in receiver {
                     status.update(|c| c.running = true);
-                    let outcome = compress(&context, &job, &mut lock);
+                    let outcome =
+                        catch_unwind(AssertUnwindSafe(|| compress(&context, &job, &mut lock)))
+                            .unwrap_or_else(|panic| {
+                                let what = panic
+                                    .downcast_ref::<&str>()
+                                    .copied()
+                                    .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+                                    .unwrap_or("a panic");
+                                // Never `eprintln!`: it panics when stderr is closed.
+                                let _ = writeln!(
+                                    io::stderr(),
+                                    "logjet: compressing {} panicked: {what}",
+                                    job.path.display()
+                                );
+                                Err(io::Error::other(format!("the compressor panicked: {what}")))
+                            });
                     status.update(|c| {
                         c.running = false;
                         match outcome {
@@ -233,67 +315,129 @@ fn lower_priority() {
     }
 }
 
+/// How often a file that keeps changing is compressed again before giving up.
+const ATTEMPTS: u32 = 20;
+
+enum Outcome {
+    /// The compressed file replaced the original.
+    Done,
+    /// The file is gone (deleted by retention, or done by another process).
+    Gone,
+    /// The file changed, or may still change, or the lock was busy: do it again later.
+    Again,
+}
+
 /// Compresses one rotated file. Returns whether a compressed file was put in place
 /// (`false` when the file is gone: deleted by retention or done by another process).
 pub(super) fn compress(context: &Context, job: &Job, lock: &mut LockFile) -> io::Result<bool> {
     let Some(ext) = context.compression.extension() else {
         return Ok(false);
     };
-    let Some(mut source_path) = fsops::locate(&context.dir, &context.naming, &job.path, job.id)
-    else {
-        return Ok(false);
-    };
-    let mut source = match OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
-        .open(&source_path)
-    {
-        Ok(file) => file,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(false),
-        Err(e) => return Err(e),
-    };
-    let meta = source.metadata()?;
-    if FileId::of(&meta) != job.id {
-        return Ok(false);
+    #[cfg(test)]
+    if tests::should_panic(&job.path) {
+        panic!("injected failure");
     }
-    let temp = context.temp_path(std::process::id());
-    let result = (|| {
-        let out = OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(context.mode)
-            .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
-            .open(&temp)?;
-        let out = encode(context.compression, &mut source, out)?;
-        if let Ok(modified) = meta.modified() {
-            out.set_modified(modified)?;
+    for attempt in 0..ATTEMPTS {
+        if attempt > 0 {
+            std::thread::sleep(Duration::from_millis(50));
         }
-        out.sync_all()?;
-        let _guard = lock.lock()?;
-        // A rotation may have renamed the file since; find it again under the lock.
-        match fsops::locate(&context.dir, &context.naming, &source_path, job.id) {
-            Some(current) => source_path = current,
-            None => {
-                fs::remove_file(&temp)?;
-                return Ok(false);
-            }
+        match compress_once(context, job, lock, ext)? {
+            Outcome::Done => return Ok(true),
+            Outcome::Gone => return Ok(false),
+            Outcome::Again => {}
         }
-        let mut target = source_path.clone().into_os_string();
-        target.push(ext);
-        fs::rename(&temp, &target)?;
-        fsops::sync_dir(&context.dir)?;
-        fs::remove_file(&source_path)?;
-        fsops::sync_dir(&context.dir)?;
-        Ok(true)
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&temp);
     }
-    result
+    Err(io::Error::other(
+        "it kept being written (or the rotation lock stayed busy); left uncompressed",
+    ))
 }
 
-fn encode(compression: Compression, source: &mut File, out: File) -> io::Result<File> {
+fn compress_once(
+    context: &Context,
+    job: &Job,
+    lock: &mut LockFile,
+    ext: &str,
+) -> io::Result<Outcome> {
+    // Found and opened under the lock: a listing taken while a rotation renames files
+    // could miss the file.
+    let (source_path, mut source) = {
+        let _guard = match lock.lock() {
+            Ok(guard) => guard,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(Outcome::Again),
+            Err(e) => return Err(e),
+        };
+        let Some(source_path) = fsops::locate(&context.dir, &context.naming, &job.path, job.id)
+        else {
+            return Ok(Outcome::Gone);
+        };
+        let source = match OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
+            .open(&source_path)
+        {
+            Ok(file) => file,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Outcome::Gone),
+            Err(e) => return Err(e),
+        };
+        if FileId::of(&source.metadata()?) != job.id {
+            return Ok(Outcome::Gone);
+        }
+        (source_path, source)
+    };
+    wait_until_quiet(&source, context.quiet)?;
+    let (mut temp, out) = Temp::create(context)?;
+    let (out, consumed) = encode(context.compression, &mut source, out)?;
+    out.sync_all()?;
+    let guard = match lock.lock() {
+        Ok(guard) => guard,
+        Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(Outcome::Again),
+        Err(e) => return Err(e),
+    };
+    // A rotation may have renamed the file since; find it again under the lock.
+    let Some(source_path) = fsops::locate(&context.dir, &context.naming, &source_path, job.id)
+    else {
+        return Ok(Outcome::Gone);
+    };
+    let meta = source.metadata()?;
+    if meta.len() != consumed {
+        // Appended to since: what was compressed is not all of it.
+        return Ok(Outcome::Again);
+    }
+    // Held exclusively, no sink can take the file up again while it is replaced (one
+    // opening it now waits, then sees it deleted).
+    if try_exclusive(&source) != Some(true) && fsops::modified_within(&meta, context.quiet) {
+        return Ok(Outcome::Again);
+    }
+    if let Ok(modified) = meta.modified() {
+        out.set_modified(modified)?;
+    }
+    let mut target = source_path.clone().into_os_string();
+    target.push(ext);
+    fs::rename(&temp.path, &target)?;
+    temp.kept = true;
+    fsops::sync_dir(&context.dir)?;
+    fs::remove_file(&source_path)?;
+    drop(source);
+    drop(guard);
+    fsops::sync_dir(&context.dir)?;
+    Ok(Outcome::Done)
+}
+
+/// Waits until nobody has written `file` for `quiet`.
+fn wait_until_quiet(file: &File, quiet: Duration) -> io::Result<()> {
+    loop {
+        let modified = file.metadata()?.modified()?;
+        let now = SystemTime::now();
+        let age = now.duration_since(modified).unwrap_or(Duration::ZERO);
+        if age >= quiet {
+            return Ok(());
+        }
+        std::thread::sleep((quiet - age).max(Duration::from_millis(5)));
+    }
+}
+
+/// Compresses `source` into `out`; returns `out` and how many bytes were read.
+fn encode(compression: Compression, source: &mut File, out: File) -> io::Result<(File, u64)> {
     match compression {
         #[cfg(feature = "gzip")]
         Compression::Gzip => {
@@ -301,14 +445,14 @@ fn encode(compression: Compression, source: &mut File, out: File) -> io::Result<
                 io::BufWriter::new(out),
                 flate2::Compression::default(),
             );
-            copy(source, &mut encoder)?;
-            finish_buffered(encoder.finish()?)
+            let read = copy(source, &mut encoder)?;
+            Ok((finish_buffered(encoder.finish()?)?, read))
         }
         #[cfg(feature = "zstd")]
         Compression::Zstd => {
             let mut encoder = zstd::stream::write::Encoder::new(io::BufWriter::new(out), 3)?;
-            copy(source, &mut encoder)?;
-            finish_buffered(encoder.finish()?)
+            let read = copy(source, &mut encoder)?;
+            Ok((finish_buffered(encoder.finish()?)?, read))
         }
         other => Err(unavailable(other)),
     }
@@ -323,16 +467,18 @@ pub(super) fn unavailable(compression: Compression) -> io::Error {
 }
 
 #[allow(dead_code)]
-fn copy(source: &mut File, sink: &mut impl Write) -> io::Result<()> {
+fn copy(source: &mut File, sink: &mut impl Write) -> io::Result<u64> {
     let mut buf = vec![0; 128 * 1024];
+    let mut read = 0;
     loop {
         let n = match source.read(&mut buf) {
-            Ok(0) => return Ok(()),
+            Ok(0) => return Ok(read),
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(e),
         };
         sink.write_all(&buf[..n])?;
+        read += n as u64;
     }
 }
 
@@ -341,8 +487,14 @@ fn finish_buffered(out: io::BufWriter<File>) -> io::Result<File> {
     out.into_inner().map_err(|e| e.into_error())
 }
 
-/// Cleans up after a crash, under the rotation lock: removes temporaries of processes
-/// that are gone, and originals whose compressed file is complete. Returns the
+/// A temporary file of a live process untouched for this long is abandoned (its pid
+/// reused): a compression writes its temporary all along, and renames it under the lock
+/// right after giving it the original's time.
+const STALE_TEMP: Duration = Duration::from_secs(3600);
+
+/// Cleans up after a crash, under the rotation lock: removes temporaries nobody writes
+/// any more (of processes that are gone, of this process but no live compression, or
+/// long untouched), and originals whose compressed file is complete. Returns the
 /// uncompressed rotated files that are left.
 pub(super) fn recover(context: &Context) -> io::Result<Vec<(PathBuf, FileId)>> {
     let own_pid = std::process::id();
@@ -351,9 +503,22 @@ pub(super) fn recover(context: &Context) -> io::Result<Vec<(PathBuf, FileId)>> {
         let Ok(name) = entry.file_name().into_string() else {
             continue;
         };
-        if let Some(pid) = context.temp_owner(&name) {
-            if pid == own_pid || !process_alive(pid) {
-                let _ = fs::remove_file(entry.path());
+        let Some(pid) = context.temp_owner(&name) else {
+            continue;
+        };
+        let path = entry.path();
+        let abandoned = if pid == own_pid {
+            let live = live_temps();
+            !live.iter().any(|p| p == &path)
+        } else {
+            !process_alive(pid) || untouched_for(&path, STALE_TEMP)
+        };
+        if abandoned {
+            let live = live_temps();
+            // Checked again with the registry held, so a compression cannot start on
+            // this name meanwhile (it registers the name before creating the file).
+            if !live.iter().any(|p| p == &path) {
+                let _ = fs::remove_file(&path);
             }
         }
     }
@@ -376,6 +541,12 @@ pub(super) fn recover(context: &Context) -> io::Result<Vec<(PathBuf, FileId)>> {
     Ok(left)
 }
 
+fn untouched_for(path: &Path, age: Duration) -> bool {
+    fs::symlink_metadata(path)
+        .and_then(|m| m.modified())
+        .is_ok_and(|t| SystemTime::now().duration_since(t).is_ok_and(|d| d > age))
+}
+
 fn process_alive(pid: u32) -> bool {
     let Ok(pid) = libc::pid_t::try_from(pid) else {
         return false;
@@ -383,4 +554,83 @@ fn process_alive(pid: u32) -> bool {
     // SAFETY: signal 0 only checks whether the process exists.
     let status = unsafe { libc::kill(pid, 0) };
     status == 0 || io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    static PANIC_ON: Mutex<Option<PathBuf>> = Mutex::new(None);
+
+    pub(super) fn should_panic(path: &Path) -> bool {
+        PANIC_ON
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_deref()
+            == Some(path)
+    }
+
+    #[cfg(feature = "gzip")]
+    #[test]
+    fn worker_survives_a_panicking_job() {
+        let dir = tempfile::tempdir().unwrap();
+        let context = Arc::new(Context {
+            dir: dir.path().to_path_buf(),
+            base: "app.log".into(),
+            naming: Naming::parse("{base}.{index}", "app.log", "").unwrap(),
+            lock_path: dir.path().join(".app.log.lock"),
+            mode: 0o600,
+            compression: Compression::Gzip,
+            quiet: Duration::ZERO,
+        });
+        let status = CompressionStatus::default();
+        let mut worker = Worker::new(context, status.clone());
+        let job = |i: u32| {
+            let path = dir.path().join(format!("app.log.{i}"));
+            fs::write(&path, format!("file {i}\n")).unwrap();
+            let id = FileId::of(&fs::metadata(&path).unwrap());
+            Job { path, id }
+        };
+        let first = job(1);
+        *PANIC_ON.lock().unwrap() = Some(first.path.clone());
+        worker.submit(first);
+        assert!(status.wait_idle(Duration::from_secs(10)));
+        assert_eq!((status.failed(), status.pending()), (1, 0));
+        assert!(!status.is_running());
+        let errors = status.take_errors();
+        assert!(errors[0].to_string().contains("panicked"), "{errors:?}");
+        worker.submit(job(2));
+        assert!(status.wait_idle(Duration::from_secs(10)));
+        assert_eq!((status.completed(), status.failed()), (1, 1));
+        assert!(dir.path().join("app.log.2.gz").exists());
+        assert!(dir.path().join("app.log.1").exists());
+    }
+
+    #[test]
+    fn temporaries_are_unique_and_recover_spares_live_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let context = Context {
+            dir: dir.path().to_path_buf(),
+            base: "app.log".into(),
+            naming: Naming::parse("{base}.{index}", "app.log", "").unwrap(),
+            lock_path: dir.path().join(".app.log.lock"),
+            mode: 0o600,
+            compression: Compression::Gzip,
+            quiet: Duration::ZERO,
+        };
+        let (a, _fa) = Temp::create(&context).unwrap();
+        let (b, _fb) = Temp::create(&context).unwrap();
+        assert_ne!(a.path, b.path);
+        // An abandoned one of this process (the old naming), and one of a dead process.
+        let own = format!(".app.log.compressing.{}", std::process::id());
+        fs::write(dir.path().join(&own), "x").unwrap();
+        fs::write(dir.path().join(".app.log.compressing.4999999.3"), "x").unwrap();
+        recover(&context).unwrap();
+        assert!(a.path.exists() && b.path.exists());
+        assert!(!dir.path().join(own).exists());
+        assert!(!dir.path().join(".app.log.compressing.4999999.3").exists());
+        let (a_path, b_path) = (a.path.clone(), b.path.clone());
+        drop((a, b));
+        assert!(!a_path.exists() && !b_path.exists());
+    }
 }

@@ -1,11 +1,14 @@
-//! File-system steps: the rotation lock, file identity, whole-record appends, and the
-//! listing of the sink's own files.
+//! File-system steps: the rotation lock, file identity, whether a rotated file may
+//! still be written, and the listing of the sink's own files.
 
 use std::fs::{self, File, Metadata, OpenOptions};
-use std::io::{self, Seek, Write};
-use std::os::unix::fs::{FileExt, MetadataExt, OpenOptionsExt};
+use std::io;
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::os::unix::io::AsRawFd;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant, SystemTime};
+
+use super::super::file::try_exclusive;
 
 use super::naming::{Naming, Parsed};
 
@@ -66,10 +69,12 @@ impl LockFile {
         }
     }
 
-    /// Takes the lock, blocking while another holder has it. A lock file that was
+    /// Takes the lock, waiting at most [`LOCK_WAIT`] for another holder to let go (an
+    /// error of kind `WouldBlock` then: the caller defers its work). A lock file that was
     /// removed or replaced (its directory deleted, say) is reopened, so every process
     /// locks the file the path names.
     pub fn lock(&mut self) -> io::Result<LockGuard> {
+        let deadline = Instant::now() + LOCK_WAIT;
         for _ in 0..8 {
             let current = path_id(&self.path, false);
             if self.file.as_ref().map(|f| f.1) != current || current.is_none() {
@@ -84,14 +89,31 @@ impl LockFile {
                 self.file = Some((file, id));
             }
             let (file, id) = self.file.as_ref().expect("opened above");
+            let mut pause = Duration::from_micros(100);
             loop {
                 // SAFETY: flock on a descriptor owned by `file`.
-                if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) } == 0 {
+                if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0 {
                     break;
                 }
                 let error = io::Error::last_os_error();
-                if error.kind() != io::ErrorKind::Interrupted {
-                    return Err(error);
+                match error.kind() {
+                    io::ErrorKind::Interrupted => continue,
+                    io::ErrorKind::WouldBlock => {
+                        let now = Instant::now();
+                        if now >= deadline {
+                            return Err(io::Error::new(
+                                io::ErrorKind::WouldBlock,
+                                format!(
+                                    "rotation lock {} still held by another process after {} ms",
+                                    self.path.display(),
+                                    LOCK_WAIT.as_millis()
+                                ),
+                            ));
+                        }
+                        std::thread::sleep(pause.min(deadline - now));
+                        pause = (pause * 2).min(Duration::from_millis(2));
+                    }
+                    _ => return Err(error),
                 }
             }
             if path_id(&self.path, false) == Some(*id) {
@@ -113,75 +135,38 @@ impl LockFile {
     }
 }
 
-/// Appends whole records: `bytes` holds records ending at `ends` (offsets into `bytes`).
-/// Every `write` call starts at a record boundary, so with `O_APPEND` records of several
-/// processes never interleave. A short write (disk full) leaves a torn record, which is
-/// removed again before anything else happens. On error, returns how many records were
-/// written whole.
-pub(super) fn append_records(
-    file: &File,
-    bytes: &[u8],
-    ends: &[usize],
-) -> Result<(), (usize, io::Error)> {
-    let mut done_bytes = 0;
-    let mut done_records = 0;
-    let mut stalled = false;
-    while done_bytes < bytes.len() {
-        let rest = &bytes[done_bytes..];
-        let n = match (&*file).write(rest) {
-            Ok(n) if n == rest.len() => return Ok(()),
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err((done_records, e)),
-        };
-        let reached = done_bytes + n;
-        let whole_records = ends[done_records..]
-            .iter()
-            .take_while(|&&end| end <= reached)
-            .count();
-        let whole_end = if whole_records > 0 {
-            ends[done_records + whole_records - 1]
-        } else {
-            done_bytes
-        };
-        if whole_end < reached {
-            if let Err(e) = remove_torn_tail(file, (reached - whole_end) as u64) {
-                return Err((done_records + whole_records, e));
-            }
-        }
-        done_records += whole_records;
-        done_bytes = whole_end;
-        if whole_records == 0 {
-            if stalled {
-                return Err((
-                    done_records,
-                    io::Error::new(io::ErrorKind::WriteZero, "short write (file system full?)"),
-                ));
-            }
-            stalled = true;
-        }
-    }
-    Ok(())
+/// Longest wait for the rotation lock. Holders only rename, unlink and list files, so
+/// a longer wait means a holder is stuck; the work is deferred rather than the logging
+/// thread blocked. (Waiting polls, finely, as `flock` itself cannot time out.)
+pub(super) const LOCK_WAIT: Duration = Duration::from_secs(2);
+
+/// Whether someone may still append to the rotated file at `path`: a live sink holds it
+/// open (or the file system cannot tell) and it was modified within `quiet` (a sink
+/// idle for longer checks the path before its next write and moves on).
+pub(super) fn may_be_written(path: &Path, meta: &Metadata, quiet: Duration) -> bool {
+    let held = match OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC | libc::O_NONBLOCK)
+        .open(path)
+    {
+        // The lock goes with the descriptor, at once.
+        Ok(file) => try_exclusive(&file) != Some(true),
+        Err(e) => e.kind() != io::ErrorKind::NotFound,
+    };
+    held && modified_within(meta, quiet)
 }
 
-/// Takes back the last `len` bytes this descriptor appended, which hold part of a
-/// record. If nothing was appended after them, the file is cut back; otherwise (another
-/// process appended meanwhile) they are overwritten with blanks and a newline, which
-/// leaves an empty line rather than a torn record.
-fn remove_torn_tail(file: &File, len: u64) -> io::Result<()> {
-    let end = (&*file).stream_position()?;
-    let start = end.saturating_sub(len);
-    if file.metadata()?.len() == end {
-        return file.set_len(start);
+/// Whether `meta`'s modification time lies within `window` of the real time (either
+/// side: a file written now has about the current time).
+pub(super) fn modified_within(meta: &Metadata, window: Duration) -> bool {
+    let Ok(modified) = meta.modified() else {
+        return true;
+    };
+    let now = SystemTime::now();
+    match now.duration_since(modified) {
+        Ok(age) => age < window,
+        Err(ahead) => ahead.duration() < window,
     }
-    let overwrite = OpenOptions::new()
-        .write(true)
-        .open(format!("/proc/self/fd/{}", file.as_raw_fd()))?;
-    let mut blanks = vec![b' '; (end - start) as usize];
-    if let Some(last) = blanks.last_mut() {
-        *last = b'\n';
-    }
-    overwrite.write_all_at(&blanks, start)
 }
 
 /// One of the sink's own files in its directory.

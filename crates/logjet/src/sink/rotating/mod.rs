@@ -21,7 +21,10 @@
 //! file opened with `O_APPEND`, so records from several processes never interleave;
 //! rotations take an advisory lock (`.NAME.lock` beside the log) and check again under
 //! it that the file still needs rotating, and the other processes notice the new inode
-//! and reopen.
+//! and reopen (within the check interval). Until they have, a rotated file is neither
+//! compressed nor deleted: every sink holds a shared advisory lock on the file it
+//! writes, and a rotated file that is still held and was written within the check
+//! interval (plus a margin) is left for later.
 
 mod civil;
 mod compress;
@@ -40,7 +43,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 pub use compress::{Compression, CompressionStatus};
 pub use schedule::When;
 
-use super::file::{open_log_file, FileSinkOptions};
+use super::file::{append_batch, open_log_file, FileSinkOptions};
 use super::{Batch, Sink, SinkError};
 use civil::Zone;
 use compress::{Context, Job, Worker};
@@ -48,8 +51,14 @@ use fsops::{FileId, LockFile};
 use naming::Naming;
 use schedule::Schedule;
 
-/// Most bytes handed to one `write` call.
-const MAX_WRITE: usize = 1 << 20;
+/// Added to the check interval to get how long a rotated file must be left alone
+/// before it is compressed or deleted: time for a sink that passed its check just
+/// before the rotation to finish its write.
+const QUIET_MARGIN: Duration = Duration::from_secs(1);
+
+/// After a rotation failed, the next attempt waits this long (a busy lock would
+/// otherwise stall every batch for the lock's whole wait).
+const ROTATE_RETRY: Duration = Duration::from_secs(1);
 
 /// Where a [`RotatingFileSink`] reads the time for time-based rotation and retention by
 /// age. Tests substitute their own clock; any `Fn() -> SystemTime` is one.
@@ -114,7 +123,9 @@ impl RotatingFileBuilder {
         self
     }
 
-    /// How many units of `when` a period lasts (Python's `interval`; default 1).
+    /// How many units of `when` a period lasts (Python's `interval`; default 1). Periods
+    /// of seconds, minutes and hours may last at most a day (they restart at midnight),
+    /// day and week periods at most about a century; `build` refuses longer ones.
     pub fn interval(mut self, interval: u32) -> Self {
         self.interval = interval;
         self
@@ -135,7 +146,8 @@ impl RotatingFileBuilder {
 
     /// Names of rotated files, in the log's directory. Placeholders: `{base}` (the log's
     /// file name), `{stem}` and `{ext}` (its parts around the last dot), `{index}`, and
-    /// `{time}` (Python's suffix for `when`) or `{time:FMT}` with `%Y %m %d %H %M %S`.
+    /// `{time}` (Python's suffix for `when`) or `{time:FMT}` with `%Y %m %d %H %M %S`
+    /// (each at most once, in any order). The pattern must hold `{base}` or `{stem}`.
     /// Defaults: `{base}.{index}` for size rotation (newest is 1, older ones shift up),
     /// `{base}.{time}` with a time trigger (a second file of one period gets `.1`, ...).
     pub fn name_pattern(mut self, pattern: impl Into<String>) -> Self {
@@ -169,6 +181,7 @@ impl RotatingFileBuilder {
     }
 
     /// File mode, parent creation, symlink policy and append/truncate at start.
+    /// `follow_symlinks` cannot be combined with rotation (it would rename the link).
     pub fn options(mut self, options: FileSinkOptions) -> Self {
         self.options = options;
         self
@@ -183,13 +196,16 @@ impl RotatingFileBuilder {
     /// How often, at most, the sink checks whether the path still names its file
     /// (moved or deleted by logrotate or another process); `Duration::ZERO` checks on
     /// every batch. Default 100 ms. A deleted file is noticed on every batch anyway.
+    /// Rotated files are compressed or deleted only once left alone this long and a
+    /// margin, so every sink writing the path should use the same value.
     pub fn check_interval(mut self, interval: Duration) -> Self {
         self.check_interval = interval;
         self
     }
 
     /// Reopens the file on SIGHUP. Installs a process-wide SIGHUP handler, replacing
-    /// the default action (which ends the process).
+    /// the default action (which ends the process); a handler installed before is
+    /// still called.
     pub fn reopen_on_sighup(mut self, enabled: bool) -> Self {
         self.reopen_on_sighup = enabled;
         self
@@ -216,6 +232,16 @@ impl RotatingFileBuilder {
         }
         if self.interval == 0 {
             return Err(invalid("rotation interval must be at least 1".into()));
+        }
+        if let Some(when) = self.when {
+            schedule::check_interval(when, self.interval).map_err(invalid)?;
+        }
+        if self.options.follow_symlinks && (self.max_bytes.is_some() || self.when.is_some()) {
+            return Err(invalid(format!(
+                "{}: follow_symlinks cannot be combined with rotation (a rotation would \
+                 rename the link, not the file it points to); point the sink at the file",
+                self.path.display()
+            )));
         }
         if self.at_time >= 86_400 {
             return Err(invalid("at_time must be within the day".into()));
@@ -248,6 +274,7 @@ impl RotatingFileBuilder {
             lock_path: lock_path.clone(),
             mode: self.options.mode,
             compression: self.compression,
+            quiet: self.check_interval.saturating_add(QUIET_MARGIN),
         });
         if self.options.create_dirs {
             std::fs::create_dir_all(&context.dir)?;
@@ -273,16 +300,23 @@ impl RotatingFileBuilder {
             status,
             deferred: Vec::new(),
             ends: Vec::new(),
+            rotate_retry_at: None,
+            retention_due: None,
         };
         if self.reopen_on_sighup {
             signal::install()?;
             sink.hangups_seen = Some(signal::hangups());
         }
-        let leftovers = {
-            let _guard = sink.lock.lock()?;
-            let leftovers = compress::recover(&sink.context)?;
-            sink.apply_retention();
-            leftovers
+        let leftovers = match sink.lock.lock() {
+            Ok(_guard) => {
+                let leftovers = compress::recover(&sink.context)?;
+                sink.apply_retention();
+                leftovers
+            }
+            // Another process holds the lock for too long: clean up at a later rotation
+            // rather than not log at all.
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => Vec::new(),
+            Err(e) => return Err(e),
         };
         if sink.context.compression != Compression::None {
             for (path, id) in leftovers {
@@ -330,8 +364,12 @@ pub struct RotatingFileSink {
     status: CompressionStatus,
     /// Errors to report that did not cost any record (a failed rotation, say).
     deferred: Vec<io::Error>,
-    /// Record ends of the chunk being gathered, relative to its start.
+    /// Record ends of the run being written, relative to its start.
     ends: Vec<usize>,
+    /// No rotation is tried before this (one failed recently).
+    rotate_retry_at: Option<Instant>,
+    /// Retention left files that may still be written; it runs again from this time.
+    retention_due: Option<Instant>,
 }
 
 impl RotatingFileSink {
@@ -372,6 +410,23 @@ impl RotatingFileSink {
 
     fn describe(&self, e: io::Error) -> io::Error {
         io::Error::new(e.kind(), format!("log file {}: {e}", self.path.display()))
+    }
+
+    /// Keeps an error that cost no record, to report with the batch's outcome.
+    fn defer(&mut self, what: &str, e: io::Error) {
+        let e = self.describe(e);
+        self.deferred
+            .push(io::Error::new(e.kind(), format!("{what}: {e}")));
+    }
+
+    /// Whether a rotation may be tried now (none failed too recently).
+    fn may_rotate_now(&self) -> bool {
+        self.rotate_retry_at.is_none_or(|at| Instant::now() >= at)
+    }
+
+    fn rotation_failed(&mut self, e: io::Error) {
+        self.rotate_retry_at = Some(Instant::now() + ROTATE_RETRY);
+        self.defer("rotation failed", e);
     }
 
     /// Opens (or creates) the file at the path and works out its time period.
@@ -415,7 +470,7 @@ impl RotatingFileSink {
         if reopen {
             if let Err(e) = self.open() {
                 self.current = None;
-                self.deferred.push(self.describe(e));
+                self.defer("reopening failed", e);
             }
         }
     }
@@ -467,6 +522,7 @@ impl RotatingFileSink {
         let dir = self.context.dir.clone();
         let naming = &self.context.naming;
         let id = self.current.as_ref().map(|c| c.id);
+        // Our own descriptor (and shared lock) goes when the new file is opened.
         let rotated = if let Some(schedule) = self.schedule {
             let period = civil::civil(self.period.0, schedule.zone);
             let mut index = u64::from(naming.has_index());
@@ -481,56 +537,72 @@ impl RotatingFileSink {
                 index += 1;
             };
             std::fs::rename(&self.path, &target)?;
-            Some(target)
-        } else if self.backup_count == Some(0) {
-            std::fs::remove_file(&self.path)?;
-            None
+            target
         } else {
+            // Shift the numbered files up, oldest first. One beyond `backup_count` is
+            // deleted, unless another sink may still write it: then it moves up too,
+            // and retention deletes it once it is left alone.
             let mut files = fsops::own_files(&dir, naming)?;
             files.sort_by_key(|f| std::cmp::Reverse(f.parsed.index));
             for file in &files {
                 if self
                     .backup_count
                     .is_some_and(|n| file.parsed.index >= n as u64)
+                    && !fsops::may_be_written(&file.path, &file.meta, self.context.quiet)
                 {
-                    std::fs::remove_file(&file.path)?;
+                    remove_if_there(&file.path)?;
                     continue;
                 }
                 let name = naming.render(None, file.parsed.index + 1);
                 let ext = file.parsed.compressed.unwrap_or("");
                 std::fs::rename(&file.path, dir.join(format!("{name}{ext}")))?;
             }
+            // With `backup_count(0)` too: the file is renamed, not deleted, since other
+            // processes may still append to it; retention deletes it when it may.
             let target = dir.join(naming.render(None, 1));
             std::fs::rename(&self.path, &target)?;
-            Some(target)
+            target
         };
         let opened = self.open();
-        if let (Some(path), Some(id)) = (rotated, id) {
+        if let Some(id) = id {
             if self.context.compression != Compression::None {
-                self.worker.submit(Job { path, id });
+                self.worker.submit(Job { path: rotated, id });
             }
         }
-        if self.schedule.is_some() || self.max_age.is_some() || self.max_total_bytes.is_some() {
-            self.apply_retention();
-        }
+        self.apply_retention();
         opened
+    }
+
+    /// Runs retention again if it left files that may still have been written.
+    fn retry_retention(&mut self) {
+        if self.retention_due.is_some_and(|due| Instant::now() >= due) {
+            self.retention_due = None;
+            match self.lock.lock() {
+                Ok(_guard) => self.apply_retention(),
+                Err(e) => {
+                    self.retention_due = Some(Instant::now() + ROTATE_RETRY);
+                    self.defer("retention failed", e);
+                }
+            }
+        }
     }
 
     /// Deletes the rotated files that `backup_count`, `max_age` and `max_total_bytes`
     /// no longer allow, oldest first. Only files named by the sink's pattern are
-    /// considered. Called with the lock held.
+    /// considered, and none another sink may still write (retention runs again later).
+    /// Called with the lock held.
     fn apply_retention(&mut self) {
         if self.backup_count.is_none() && self.max_age.is_none() && self.max_total_bytes.is_none() {
             return;
         }
         let mut files = match fsops::own_files(&self.context.dir, &self.context.naming) {
             Ok(files) => files,
-            Err(e) => return self.deferred.push(e),
+            Err(e) => return self.defer("retention failed", e),
         };
         // Newest first: time names by time then index; numbered names by index.
         if self.schedule.is_some() {
             files.sort_by(|a, b| {
-                (&b.parsed.time, b.parsed.index).cmp(&(&a.parsed.time, a.parsed.index))
+                (b.parsed.time, b.parsed.index).cmp(&(a.parsed.time, a.parsed.index))
             });
         } else {
             files.sort_by_key(|f| f.parsed.index);
@@ -548,16 +620,20 @@ impl RotatingFileSink {
             let too_old = self
                 .max_age
                 .is_some_and(|age| now.saturating_sub(file.meta.mtime()) > age.as_secs() as i64);
-            if over_size || too_many || too_old {
-                if let Err(e) = std::fs::remove_file(&file.path) {
-                    if e.kind() != io::ErrorKind::NotFound {
-                        self.deferred.push(e);
-                    }
+            if (over_size || too_many || too_old)
+                && fsops::may_be_written(&file.path, &file.meta, self.context.quiet)
+            {
+                self.retention_due
+                    .get_or_insert(Instant::now() + self.context.quiet);
+                // Counted as kept for now.
+            } else if over_size || too_many || too_old {
+                if let Err(e) = remove_if_there(&file.path) {
+                    self.defer("retention failed", e);
                 }
-            } else {
-                kept += 1;
-                total += file.meta.len();
+                continue;
             }
+            kept += 1;
+            total += file.meta.len();
         }
     }
 
@@ -580,16 +656,18 @@ impl RotatingFileSink {
         Ok(meta.len())
     }
 
-    fn append(&mut self, chunk: &[u8]) -> Result<(), (usize, io::Error)> {
-        let result = match &self.current {
-            Some(c) => fsops::append_records(&c.file, chunk, &self.ends),
-            None => Err((
-                0,
-                io::Error::new(io::ErrorKind::NotFound, "no open log file"),
-            )),
-        };
+    /// Appends the records ending at `ends` (offsets into the batch), which start at
+    /// `start` and are `bytes`.
+    fn append(&mut self, bytes: &[u8], ends: &[usize], start: usize) -> Result<(), SinkError> {
         self.ends.clear();
-        result
+        self.ends.extend(ends.iter().map(|end| end - start));
+        match &self.current {
+            Some(c) => append_batch(&c.file, Batch::new(bytes, &self.ends)),
+            None => Err(SinkError {
+                written: 0,
+                error: io::Error::new(io::ErrorKind::NotFound, "no open log file"),
+            }),
+        }
     }
 
     fn take_deferred(&mut self) -> Option<io::Error> {
@@ -607,6 +685,25 @@ impl RotatingFileSink {
             }
         }
     }
+
+    /// The outcome of a batch cut short after `written` records, with whatever else
+    /// went wrong meanwhile.
+    fn fail(&mut self, written: usize, error: io::Error) -> Result<(), SinkError> {
+        let error = self.describe(error);
+        let error = match self.take_deferred() {
+            None => error,
+            Some(also) => io::Error::new(error.kind(), format!("{error}; also {also}")),
+        };
+        Err(SinkError { written, error })
+    }
+}
+
+/// Removes `path`; one already gone is fine.
+fn remove_if_there(path: &Path) -> io::Result<()> {
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+        _ => Ok(()),
+    }
 }
 
 impl Sink for RotatingFileSink {
@@ -615,84 +712,72 @@ impl Sink for RotatingFileSink {
             return Ok(());
         }
         self.poll_reopen();
-        let fail = |sink: &mut Self, written: usize, error: io::Error| {
-            sink.deferred.clear();
-            Err(SinkError {
-                written,
-                error: sink.describe(error),
-            })
-        };
+        self.retry_retention();
         let mut size = match self.prepare() {
             Ok(size) => size,
-            Err(e) => return fail(self, 0, e),
+            Err(e) => return self.fail(0, e),
         };
         if let Some(schedule) = self.schedule {
             let now = self.now();
-            if now >= self.period.1 || now < self.period.0 {
-                match self.rotate_for_time(now, schedule) {
-                    Ok(()) => {}
-                    Err(e) => {
-                        let e = self.describe(e);
-                        self.deferred.push(e);
-                        self.period = schedule.period(now);
-                    }
+            if (now >= self.period.1 || now < self.period.0) && self.may_rotate_now() {
+                // On failure the period stays, so later batches try again.
+                if let Err(e) = self.rotate_for_time(now, schedule) {
+                    self.rotation_failed(e);
                 }
                 size = match self.prepare() {
                     Ok(size) => size,
-                    Err(e) => return fail(self, 0, e),
+                    Err(e) => return self.fail(0, e),
                 };
             }
         }
         let bytes = batch.bytes();
-        let mut written = 0;
-        let mut chunk_records = 0;
-        let mut chunk_start = 0;
-        let mut offset = 0;
-        let mut may_rotate = self.max_bytes.is_some();
-        for record in batch.records() {
-            let len = record.len();
-            let pending = (offset - chunk_start) as u64;
-            let rotate = may_rotate
-                && self
-                    .max_bytes
-                    .is_some_and(|max| size + pending > 0 && size + pending + len as u64 > max);
-            if rotate || (chunk_records > 0 && offset - chunk_start + len > MAX_WRITE) {
-                if let Err((n, e)) = self.append(&bytes[chunk_start..offset]) {
-                    return fail(self, written + n, e);
+        let ends = batch.ends;
+        let mut may_rotate = self.max_bytes.is_some() && self.may_rotate_now();
+        let mut first = 0;
+        while first < ends.len() {
+            let start = if first == 0 { 0 } else { ends[first - 1] };
+            // Records `first..last` go to the file at hand, in as few writes as may be.
+            let mut last = ends.len();
+            if let (Some(max), true) = (self.max_bytes, may_rotate) {
+                let len = (ends[first] - start) as u64;
+                if size > 0 && size + len > max {
+                    match self.rotate_for_size(len, max) {
+                        Ok(new_size) => size = new_size,
+                        Err(e) => {
+                            // Keep writing to the file at hand; try again later.
+                            self.rotation_failed(e);
+                            may_rotate = false;
+                            size = match self.prepare() {
+                                Ok(size) => size,
+                                Err(e) => return self.fail(first, e),
+                            };
+                        }
+                    }
                 }
-                written += chunk_records;
-                chunk_records = 0;
-                chunk_start = offset;
-                size += pending;
-            }
-            if rotate {
-                let max = self.max_bytes.unwrap_or(u64::MAX);
-                match self.rotate_for_size(len as u64, max) {
-                    Ok(new_size) => size = new_size,
-                    Err(e) => {
-                        // Keep writing to the file at hand; try again next batch.
-                        let e = self.describe(e);
-                        self.deferred.push(e);
-                        may_rotate = false;
-                        size = match self.prepare() {
-                            Ok(size) => size,
-                            Err(e) => return fail(self, written, e),
-                        };
+                if may_rotate {
+                    // The first record goes in whatever its size; then those that fit.
+                    last = first + 1;
+                    while last < ends.len() && size + (ends[last] - start) as u64 <= max {
+                        last += 1;
                     }
                 }
             }
-            offset += len;
-            self.ends.push(offset - chunk_start);
-            chunk_records += 1;
-        }
-        if let Err((n, e)) = self.append(&bytes[chunk_start..offset]) {
-            return fail(self, written + n, e);
+            let end = ends[last - 1];
+            if let Err(e) = self.append(&bytes[start..end], &ends[first..last], start) {
+                return self.fail(first + e.written, e.error);
+            }
+            size += (end - start) as u64;
+            first = last;
         }
         match self.take_deferred() {
             None => Ok(()),
+            // Every record was written; something else failed.
             Some(error) => Err(SinkError {
                 written: batch.len(),
-                error,
+                error: io::Error::new(
+                    error.kind(),
+                    format!("all {} records written, but {error}", batch.len()),
+                ),
             }),
         }
     }

@@ -27,8 +27,10 @@ pub(super) struct Naming {
 /// What a rotated file's name says about it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(super) struct Parsed {
-    /// The time fields' digits, in pattern order (empty without a time).
-    pub time: String,
+    /// The time fields' values as year, month, day, hour, minute, second (0 where the
+    /// pattern has no such field), so that names compare in time order whatever order
+    /// the pattern writes the fields in.
+    pub time: [u32; 6],
     /// `{index}`, or the collision counter appended to a time name (0 when absent).
     pub index: u64,
     /// The compressed extension, if any (`.gz`, `.zst`).
@@ -50,6 +52,7 @@ impl Naming {
         let mut tokens = Vec::new();
         let mut literal = String::new();
         let mut rest = pattern;
+        let mut named = false;
         while let Some(open) = rest.find('{') {
             literal.push_str(&rest[..open]);
             let close = rest[open..].find('}').ok_or_else(|| {
@@ -60,10 +63,12 @@ impl Naming {
             let format = match name {
                 "base" => {
                     literal.push_str(base);
+                    named = true;
                     continue;
                 }
                 "stem" => {
                     literal.push_str(stem);
+                    named = true;
                     continue;
                 }
                 "ext" => {
@@ -91,6 +96,11 @@ impl Naming {
                 match chars.next() {
                     Some('%') => literal.push('%'),
                     Some(f @ ('Y' | 'm' | 'd' | 'H' | 'M' | 'S')) => {
+                        if tokens.contains(&Token::Field(f as u8)) {
+                            return Err(invalid(format!(
+                                "time field %{f} appears twice in file name pattern {pattern:?}"
+                            )));
+                        }
                         flush(&mut tokens, &mut literal);
                         tokens.push(Token::Field(f as u8));
                     }
@@ -111,6 +121,14 @@ impl Naming {
             has_time: tokens.iter().any(|t| matches!(t, Token::Field(_))),
             tokens,
         };
+        if !named {
+            // Without the log's name in it, the pattern would claim (and retention
+            // delete) files that belong to nobody's log, such as `1.log`.
+            return Err(invalid(format!(
+                "file name pattern {pattern:?} needs {{base}} or {{stem}}, so that rotated \
+                 files carry the log's name"
+            )));
+        }
         if !naming.has_index && !naming.has_time {
             return Err(invalid(format!(
                 "file name pattern {pattern:?} needs {{index}} or {{time}}"
@@ -184,7 +202,7 @@ impl Naming {
 
     fn parse_plain(&self, name: &str, compressed: Option<&'static str>) -> Option<Parsed> {
         let mut rest = name;
-        let mut time = String::new();
+        let mut time = [0u32; 6];
         let mut index = None;
         for token in &self.tokens {
             match token {
@@ -200,7 +218,7 @@ impl Naming {
                     if !digits.bytes().all(|b| b.is_ascii_digit()) {
                         return None;
                     }
-                    time.push_str(digits);
+                    time[field_slot(*f)] = digits.parse().ok()?;
                     rest = &rest[width..];
                 }
             }
@@ -216,6 +234,18 @@ impl Naming {
             index,
             compressed,
         })
+    }
+}
+
+/// Where field `f` goes in [`Parsed::time`]: most significant first.
+fn field_slot(f: u8) -> usize {
+    match f {
+        b'Y' => 0,
+        b'm' => 1,
+        b'd' => 2,
+        b'H' => 3,
+        b'M' => 4,
+        _ => 5,
     }
 }
 
@@ -269,7 +299,7 @@ mod tests {
         let parsed = time
             .parse_name("app.log.2026-11-21_07-05-09.2.zst")
             .unwrap();
-        assert_eq!((parsed.time.as_str(), parsed.index), ("20261121070509", 2));
+        assert_eq!((parsed.time, parsed.index), ([2026, 11, 21, 7, 5, 9], 2));
         assert_eq!(parsed.compressed, Some(".zst"));
         assert_eq!(time.parse_name("app.log.2026-11-21"), None);
     }
@@ -282,5 +312,28 @@ mod tests {
         assert!(Naming::parse("{base}", "app.log", "").is_err());
         assert!(Naming::parse("../{base}.{index}", "app.log", "").is_err());
         assert!(Naming::parse("{base}.{time:%j}", "app.log", "").is_err());
+        assert!(Naming::parse("{base}.{time:%d%d}", "app.log", "").is_err());
+    }
+
+    #[test]
+    fn patterns_must_carry_the_log_name() {
+        for pattern in [
+            "{index}.log",
+            "{time:%Y%m%d}",
+            "old-{index}",
+            "{ext}.{index}",
+        ] {
+            let error = Naming::parse(pattern, "app.log", "").unwrap_err();
+            assert!(error.to_string().contains("{base} or {stem}"), "{error}");
+        }
+        assert!(Naming::parse("{stem}.{index}.{ext}", "app.log", "").is_ok());
+    }
+
+    #[test]
+    fn day_first_names_order_by_date() {
+        let p = Naming::parse("{stem}.{time:%d-%m-%Y}.log", "app.log", "").unwrap();
+        let nov30 = p.parse_name("app.30-11-2026.log").unwrap();
+        let dec1 = p.parse_name("app.01-12-2026.log").unwrap();
+        assert!(dec1.time > nov30.time);
     }
 }

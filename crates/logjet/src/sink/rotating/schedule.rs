@@ -51,9 +51,9 @@ impl When {
     }
 }
 
-/// A time trigger. Periods are aligned to the clock (sub-day periods restart at each
-/// midnight; day and week periods count from the Unix epoch), so that several processes
-/// writing one file agree on when a period ends.
+/// A time trigger. Periods are aligned to the clock (sub-day periods, at most a day
+/// long, restart at each midnight; day and week periods count from the Unix epoch), so
+/// that several processes writing one file agree on when a period ends.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Schedule {
     pub when: When,
@@ -85,31 +85,60 @@ impl Schedule {
         (start, (start + length).min(next_day).max(start + 1))
     }
 
+    /// Day and week periods: they start on the days `d` with `d ≡ offset (mod cycle)`
+    /// (days since the epoch), at `at`. Found arithmetically, so any interval is cheap.
     fn day_period(&self, t: i64, n: i64) -> (i64, i64) {
-        let accepts = |day: i64| match self.when {
-            When::Weekday(w) => {
-                (day + 3).rem_euclid(7) == i64::from(w) && day.div_euclid(7).rem_euclid(n) == 0
-            }
-            _ => day.rem_euclid(n) == 0,
+        let (cycle, offset) = match self.when {
+            // Day 0 (1970-01-01) was a Thursday, weekday 3 counting Monday as 0.
+            When::Weekday(w) => (7 * n, (i64::from(w) - 3).rem_euclid(7)),
+            _ => (n, 0),
         };
         let today = civil::day_of(t, self.zone);
-        let span = 7 * n + 2;
-        let mut start = None;
-        let mut end = None;
-        for day in today - span..=today + span {
-            if !accepts(day) {
-                continue;
-            }
-            let at = civil::instant(day, self.at, self.zone);
-            if at <= t {
-                start = Some(at);
-            } else if end.is_none() {
-                end = Some(at);
-            }
+        let mut day = today - (today - offset).rem_euclid(cycle);
+        // `at` later in the day than `t` (or a daylight-saving oddity): an earlier start.
+        while civil::instant(day, self.at, self.zone) > t {
+            day -= cycle;
         }
-        let start = start.unwrap_or(t);
-        (start, end.unwrap_or(start + 86_400 * n).max(t + 1))
+        let mut next = day + cycle;
+        while civil::instant(next, self.at, self.zone) <= t {
+            next += cycle;
+        }
+        let start = civil::instant(day, self.at, self.zone);
+        (start, civil::instant(next, self.at, self.zone).max(t + 1))
     }
+}
+
+/// Longest period a schedule may have: about a century. Longer ones reach dates the
+/// calendar routines do not cover, and no log waits that long to rotate.
+const MAX_PERIOD_DAYS: u64 = 36_525;
+
+/// Checks that `interval` units of `when` make a period the schedule supports.
+pub(super) fn check_interval(when: When, interval: u32) -> Result<(), String> {
+    let interval = u64::from(interval);
+    if interval == 0 {
+        return Err("rotation interval must be at least 1".into());
+    }
+    let (unit, name) = match when {
+        When::Second => (1, "seconds"),
+        When::Minute => (60, "minutes"),
+        When::Hour => (3600, "hours"),
+        When::Day | When::Midnight => (86_400, "days"),
+        When::Weekday(_) => (7 * 86_400, "weeks"),
+    };
+    if unit < 86_400 && interval * unit > 86_400 {
+        // Sub-day periods are aligned to the clock within each day (so that processes
+        // agree on them); a longer one would be cut at every midnight anyway.
+        return Err(format!(
+            "rotation every {interval} {name} is longer than a day; rotate by days \
+             (`D` or `midnight` with an interval) instead"
+        ));
+    }
+    if interval * unit > MAX_PERIOD_DAYS * 86_400 {
+        return Err(format!(
+            "rotation every {interval} {name} is longer than {MAX_PERIOD_DAYS} days"
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -157,5 +186,72 @@ mod tests {
             ..utc(When::Midnight, 1)
         };
         assert_eq!(at.period(day + 3600), (day - 18 * 3600, day + 6 * 3600));
+    }
+
+    /// The search the arithmetic replaced: the latest accepted day at or before `t`.
+    fn searched(s: &Schedule, t: i64) -> (i64, i64) {
+        let n = i64::from(s.interval);
+        let accepts = |day: i64| match s.when {
+            When::Weekday(w) => {
+                (day + 3).rem_euclid(7) == i64::from(w) && day.div_euclid(7).rem_euclid(n) == 0
+            }
+            _ => day.rem_euclid(n) == 0,
+        };
+        let today = civil::day_of(t, s.zone);
+        let span = 7 * n + 2;
+        let mut start = None;
+        let mut end = None;
+        for day in today - span..=today + span {
+            if !accepts(day) {
+                continue;
+            }
+            let at = civil::instant(day, s.at, s.zone);
+            if at <= t {
+                start = Some(at);
+            } else if end.is_none() {
+                end = Some(at);
+            }
+        }
+        (start.unwrap(), end.unwrap())
+    }
+
+    #[test]
+    fn day_periods_match_a_search() {
+        let base = 1_795_219_200 + 13 * 3600; // 2026-11-21T13:00Z
+        for when in [
+            When::Day,
+            When::Midnight,
+            When::Weekday(0),
+            When::Weekday(5),
+        ] {
+            for interval in [1, 2, 3, 7, 10] {
+                for at in [0, 6 * 3600, 20 * 3600] {
+                    let s = Schedule {
+                        at,
+                        ..utc(when, interval)
+                    };
+                    for step in 0..40 {
+                        let t = base + step * 37_771 - 20 * 86_400;
+                        assert_eq!(s.period(t), searched(&s, t), "{when:?}/{interval}/{at}/{t}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn long_intervals_are_cheap_or_refused() {
+        // A century of days, computed at once.
+        let s = utc(When::Weekday(2), 5_000);
+        let t = 1_795_219_200;
+        let (start, end) = s.period(t);
+        assert!(start <= t && t < end && end - start == 5_000 * 7 * 86_400);
+        assert!(check_interval(When::Weekday(2), 5_217).is_ok());
+        assert!(check_interval(When::Weekday(2), 5_218).is_err());
+        assert!(check_interval(When::Day, u32::MAX).is_err());
+        assert!(check_interval(When::Hour, 24).is_ok());
+        assert!(check_interval(When::Hour, 25).is_err());
+        assert!(check_interval(When::Second, 86_401).is_err());
+        assert!(check_interval(When::Minute, 0).is_err());
     }
 }

@@ -87,6 +87,8 @@ pub(crate) struct Core {
     /// The handlers and routing, run by the backend one round at a time and, in
     /// synchronous mode, by callers one record at a time. `None` when stopped.
     dispatcher: Mutex<Option<Dispatcher>>,
+    /// A new configuration for the dispatcher to take over (see [`Core::configure`]).
+    pending: Mutex<Option<Configuration>>,
     pub(crate) topology: RwLock<Arc<Topology>>,
     flush: FlushSync,
     stop_requested: AtomicBool,
@@ -154,6 +156,7 @@ impl Core {
             synchronous_emitted: AtomicU64::new(0),
             backend_thread: RwLock::new(None),
             dispatcher: Mutex::new(None),
+            pending: Mutex::new(None),
             topology: RwLock::new(Arc::new(Topology::last_resort())),
             flush: FlushSync {
                 requested: AtomicU64::new(0),
@@ -205,14 +208,16 @@ impl Core {
             counters,
             topology: topology.clone(),
         };
-        {
-            // Between two backend rounds (or two synchronous records): each record is
-            // routed once, by whichever configuration is current when it is dispatched.
-            let mut dispatcher = lock(&self.dispatcher);
-            match dispatcher.as_mut() {
-                Some(d) => d.switch_to(pending),
-                None => *dispatcher = Some(Dispatcher::new(pending)),
-            }
+        // A running backend takes the new configuration over between two rounds (and a
+        // synchronous caller before its next record): each record is routed once, by
+        // whichever configuration is current when it is dispatched. The dispatcher's lock
+        // is not taken here: a busy backend would starve this thread.
+        let switching = backend.is_some();
+        if switching {
+            *lock(&self.pending) = Some(pending);
+        } else {
+            *lock(&self.pending) = None;
+            *lock(&self.dispatcher) = Some(Dispatcher::new(pending));
         }
         self.loggers.apply(&topology);
         let lowest = topology.lowest_threshold();
@@ -244,7 +249,19 @@ impl Core {
             exit::watch(self);
         }
         self.hot.state.store(state, Ordering::Release);
+        if switching {
+            // Returns once the backend has taken the new configuration over.
+            self.flush_within(Duration::MAX);
+        }
         Ok(())
+    }
+
+    /// Switches `dispatcher` to a configuration handed over by [`Core::configure`], if any.
+    /// Called with the dispatcher locked, before dispatching.
+    fn take_over_pending(&self, dispatcher: &mut Dispatcher) {
+        if let Some(configuration) = lock(&self.pending).take() {
+            dispatcher.switch_to(configuration);
+        }
     }
 
     /// Whether records are written on the caller's thread (no backend).
@@ -260,6 +277,7 @@ impl Core {
         let Some(dispatcher) = dispatcher.as_mut() else {
             return false;
         };
+        self.take_over_pending(dispatcher);
         dispatcher.dispatch_bytes(self, record, thread);
         dispatcher.end_round();
         dispatcher.publish();

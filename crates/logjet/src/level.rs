@@ -45,7 +45,7 @@ impl Level {
     ///
     /// ```
     /// let notice = logjet::Level::custom(25, "NOTICE");
-    /// assert_eq!(notice.name(), "NOTICE");
+    /// assert_eq!(notice.name().to_string(), "NOTICE");
     /// assert!(notice > logjet::Level::INFO);
     /// ```
     pub fn custom(value: u8, name: &'static str) -> Level {
@@ -104,7 +104,7 @@ impl Level {
 }
 
 /// The printable name of a [`Level`], without allocating.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LevelName {
     /// A standard or declared name.
     Named(&'static str),

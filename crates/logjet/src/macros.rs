@@ -6,7 +6,8 @@
 ///
 /// Fields follow the `;`. `key = value` records a typed value (integers, floats, bools,
 /// strings, bytes, `Option`, errors); `key = %value` records its `Display`, `key = ?value`
-/// its `Debug`. Keys are identifiers or string literals.
+/// its `Debug`. Keys are identifiers or string literals; a variable alone (`user_id`,
+/// `%user`, `?request`) is recorded under its own name.
 ///
 /// Without a logger, the record goes to the global instance under a logger named after
 /// the module path (`my_app::db` logs as `my_app.db`).
@@ -121,7 +122,8 @@ macro_rules! __callsite {
     }};
 }
 
-/// Encodes `key = value`, `key = %value`, `key = ?value` lists.
+/// Encodes `key = value`, `key = %value`, `key = ?value` lists; a variable alone
+/// (`user_id`, `%user`, `?request`) is its own key.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __encode_fields {
@@ -136,6 +138,18 @@ macro_rules! __encode_fields {
     };
     ($enc:ident, $key:ident = $value:expr $(, $($rest:tt)*)?) => {
         $enc.field_static(::std::stringify!($key), &$value);
+        $crate::__encode_fields!($enc, $($($rest)*)?);
+    };
+    ($enc:ident, % $key:ident $(, $($rest:tt)*)?) => {
+        $enc.field_static(::std::stringify!($key), &$crate::DisplayValue(&$key));
+        $crate::__encode_fields!($enc, $($($rest)*)?);
+    };
+    ($enc:ident, ? $key:ident $(, $($rest:tt)*)?) => {
+        $enc.field_static(::std::stringify!($key), &$crate::DebugValue(&$key));
+        $crate::__encode_fields!($enc, $($($rest)*)?);
+    };
+    ($enc:ident, $key:ident $(, $($rest:tt)*)?) => {
+        $enc.field_static(::std::stringify!($key), &$key);
         $crate::__encode_fields!($enc, $($($rest)*)?);
     };
     ($enc:ident, $key:literal = % $value:expr $(, $($rest:tt)*)?) => {

@@ -158,3 +158,24 @@ fn records_keep_their_location_thread_and_errors() {
     assert_eq!(line["error"], "request failed: connection reset");
     assert!(line["timestamp"].as_str().unwrap().ends_with("+00:00"));
 }
+
+#[test]
+fn a_variable_alone_is_a_field_named_after_it() {
+    let (sink, captured) = CaptureSink::new();
+    let lj = Builder::new()
+        .handler(Handler::new("c", sink).format(JsonFormat::new()))
+        .build()
+        .unwrap();
+    let logger = lj.logger("app");
+    let user_id = 42u64;
+    let list = vec![1, 2];
+    logjet::info!(logger: logger, "shorthand"; user_id, %user_id, ?list, extra = 1);
+    lj.flush();
+    let line = json(&captured.lines()[0]);
+    assert_eq!(
+        line["user_id"], "42",
+        "the last of two fields with one name wins"
+    );
+    assert_eq!(line["list"], "[1, 2]");
+    assert_eq!(line["extra"], 1);
+}

@@ -62,8 +62,9 @@ fn check_fails_with_every_problem() {
     );
 }
 
-#[test]
-fn load_reports_written_and_dropped() {
+/// Runs `logjet load` on a fixture in a fresh directory, which it returns with the
+/// exit code, stdout and stderr.
+fn load(threads: &str, records: &str) -> (tempfile::TempDir, i32, String, String) {
     let dir = tempfile::tempdir().unwrap();
     let file = fixture("reload/a.json");
     let args = [
@@ -71,11 +72,17 @@ fn load_reports_written_and_dropped() {
         "--config",
         file.to_str().unwrap(),
         "--threads",
-        "2",
+        threads,
         "--records",
-        "1000",
+        records,
     ];
     let (code, stdout, stderr) = logjet(&args, dir.path());
+    (dir, code, stdout, stderr)
+}
+
+#[test]
+fn load_reports_written_and_dropped() {
+    let (_dir, code, stdout, stderr) = load("2", "1000");
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("emitted:     2000"), "{stdout}");
     assert!(stdout.contains("dropped:     0"), "{stdout}");
@@ -87,18 +94,7 @@ fn load_reports_written_and_dropped() {
 
 #[test]
 fn load_refuses_a_record_count_that_overflows() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = fixture("reload/a.json");
-    let args = [
-        "load",
-        "--config",
-        file.to_str().unwrap(),
-        "--threads",
-        "3",
-        "--records",
-        "9223372036854775807",
-    ];
-    let (code, stdout, stderr) = logjet(&args, dir.path());
+    let (dir, code, stdout, stderr) = load("3", "9223372036854775807");
     assert_eq!(code, 1, "{stdout}{stderr}");
     assert!(
         stderr.contains(

@@ -38,18 +38,15 @@ fn child(dir: &str) {
     }
 }
 
-#[test]
-fn four_processes_one_path() {
-    if let Ok(dir) = std::env::var(CHILD_ENV) {
-        return child(&dir);
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let children: Vec<_> = (0..WORKERS)
+/// Runs `workers` copies of `test` as child processes writing into `dir`, at once, and
+/// waits for all of them to succeed.
+fn run_workers(test: &str, role_env: &str, workers: usize, dir: &std::path::Path) {
+    let children: Vec<_> = (0..workers)
         .map(|w| {
             spawn_child(
-                "four_processes_one_path",
+                test,
                 &[
-                    (CHILD_ENV, dir.path().display().to_string()),
+                    (role_env, dir.display().to_string()),
                     ("LOGJET_ROTATION_WORKER", w.to_string()),
                 ],
             )
@@ -63,6 +60,15 @@ fn four_processes_one_path() {
             String::from_utf8_lossy(&out.stderr)
         );
     }
+}
+
+#[test]
+fn four_processes_one_path() {
+    if let Ok(dir) = std::env::var(CHILD_ENV) {
+        return child(&dir);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    run_workers("four_processes_one_path", CHILD_ENV, WORKERS, dir.path());
     let files = read_files(dir.path(), "shared.log");
     assert!(files.len() > 20, "only {} files: no rotation?", files.len());
     let mut seen = vec![vec![0u8; PER_WORKER]; WORKERS];
@@ -136,25 +142,12 @@ fn processes_with_compression_and_retention() {
         return compressing_child(&dir);
     }
     let dir = tempfile::tempdir().unwrap();
-    let children: Vec<_> = (0..COMPRESS_WORKERS)
-        .map(|w| {
-            spawn_child(
-                "processes_with_compression_and_retention",
-                &[
-                    (COMPRESS_ENV, dir.path().display().to_string()),
-                    ("LOGJET_ROTATION_WORKER", w.to_string()),
-                ],
-            )
-        })
-        .collect();
-    for child in children {
-        let out = child.wait_with_output().unwrap();
-        assert!(
-            out.status.success(),
-            "child failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
+    run_workers(
+        "processes_with_compression_and_retention",
+        COMPRESS_ENV,
+        COMPRESS_WORKERS,
+        dir.path(),
+    );
     let files = read_files(dir.path(), "shared.log");
     let compressed = files.keys().filter(|n| n.ends_with(".gz")).count();
     assert!(compressed > 10, "only {compressed} compressed files");

@@ -10,7 +10,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use tracing_subscriber::layer::SubscriberExt as _;
 
-use super::{push_json_str, Bench, Counters, Variant};
+use super::{push_json_str, Bench, Counters, Setup, Variant};
 
 /// The shared writer of all three front ends.
 struct Writer {
@@ -189,7 +189,7 @@ impl log::Log for LogBackend {
 /// The baseline behind `log::info!`.
 pub struct ViaLog;
 
-impl Bench for ViaLog {
+impl Setup for ViaLog {
     fn start(dir: &Path, _variant: &Variant) -> Self {
         let backend: &'static LogBackend = Box::leak(Box::new(LogBackend {
             writer: Writer::open(dir),
@@ -197,16 +197,6 @@ impl Bench for ViaLog {
         log::set_logger(backend).expect("a log logger is installed already");
         log::set_max_level(log::LevelFilter::Info);
         ViaLog
-    }
-
-    #[inline]
-    fn info(&self, id: u64, ip: &str, latency_ms: f64) {
-        super::log_info(id, ip, latency_ms);
-    }
-
-    #[inline]
-    fn debug(&self, id: u64, ip: &str, latency_ms: f64) {
-        super::log_debug(id, ip, latency_ms);
     }
 
     fn finish(self) -> Counters {
@@ -268,7 +258,7 @@ pub struct ViaTracing {
     writer: &'static Writer,
 }
 
-impl Bench for ViaTracing {
+impl Setup for ViaTracing {
     fn start(dir: &Path, _variant: &Variant) -> Self {
         let writer: &'static Writer = Box::leak(Box::new(Writer::open(dir)));
         let subscriber = tracing_subscriber::registry()
@@ -277,16 +267,6 @@ impl Bench for ViaTracing {
         tracing::subscriber::set_global_default(subscriber)
             .expect("a tracing subscriber is installed already");
         ViaTracing { writer }
-    }
-
-    #[inline]
-    fn info(&self, id: u64, ip: &str, latency_ms: f64) {
-        super::tracing_info(id, ip, latency_ms);
-    }
-
-    #[inline]
-    fn debug(&self, id: u64, ip: &str, latency_ms: f64) {
-        super::tracing_debug(id, ip, latency_ms);
     }
 
     fn finish(self) -> Counters {

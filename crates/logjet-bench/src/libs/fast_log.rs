@@ -2,12 +2,12 @@
 
 use std::path::Path;
 
-use super::{Bench, Counters, Variant, QUEUE_RECORDS};
+use super::{Counters, Setup, Variant, QUEUE_RECORDS};
 
 /// `log::info!` into fast_log's file appender.
 pub struct FastLog;
 
-impl Bench for FastLog {
+impl Setup for FastLog {
     fn start(dir: &Path, variant: &Variant) -> Self {
         let path = dir.join("fast_log.jsonl");
         let config = fast_log::Config::new()
@@ -21,16 +21,6 @@ impl Bench for FastLog {
         };
         fast_log::init(config).expect("cannot start fast_log");
         FastLog
-    }
-
-    #[inline]
-    fn info(&self, id: u64, ip: &str, latency_ms: f64) {
-        super::log_info(id, ip, latency_ms);
-    }
-
-    #[inline]
-    fn debug(&self, id: u64, ip: &str, latency_ms: f64) {
-        super::log_debug(id, ip, latency_ms);
     }
 
     fn finish(self) -> Counters {

@@ -9,7 +9,7 @@ use std::sync::Mutex;
 use ftlog::appender::FileAppender;
 use ftlog::{FtLogFormat, LoggerGuard};
 
-use super::{push_json_str, Bench, Counters, Variant, QUEUE_RECORDS};
+use super::{push_json_str, Counters, Setup, Variant, QUEUE_RECORDS};
 
 /// A field value captured on the caller's thread.
 enum Owned {
@@ -86,7 +86,7 @@ pub struct Ftlog {
     guard: Mutex<Option<LoggerGuard>>,
 }
 
-impl Bench for Ftlog {
+impl Setup for Ftlog {
     fn start(dir: &Path, variant: &Variant) -> Self {
         let builder = ftlog::builder()
             .max_log_level(log::LevelFilter::Info)
@@ -101,16 +101,6 @@ impl Bench for Ftlog {
         Ftlog {
             guard: Mutex::new(Some(guard)),
         }
-    }
-
-    #[inline]
-    fn info(&self, id: u64, ip: &str, latency_ms: f64) {
-        super::log_info(id, ip, latency_ms);
-    }
-
-    #[inline]
-    fn debug(&self, id: u64, ip: &str, latency_ms: f64) {
-        super::log_debug(id, ip, latency_ms);
     }
 
     fn finish(self) -> Counters {

@@ -6,12 +6,12 @@ use log4rs::append::file::FileAppender;
 use log4rs::config::{Appender, Config, Root};
 use log4rs::encode::json::JsonEncoder;
 
-use super::{Bench, Counters, Variant};
+use super::{Counters, Setup, Variant};
 
 /// `log::info!` into log4rs.
 pub struct Log4rs;
 
-impl Bench for Log4rs {
+impl Setup for Log4rs {
     fn start(dir: &Path, _variant: &Variant) -> Self {
         let file = FileAppender::builder()
             .encoder(Box::new(JsonEncoder::new()))
@@ -27,16 +27,6 @@ impl Bench for Log4rs {
             .expect("invalid log4rs configuration");
         log4rs::init_config(config).expect("cannot start log4rs");
         Log4rs
-    }
-
-    #[inline]
-    fn info(&self, id: u64, ip: &str, latency_ms: f64) {
-        super::log_info(id, ip, latency_ms);
-    }
-
-    #[inline]
-    fn debug(&self, id: u64, ip: &str, latency_ms: f64) {
-        super::log_debug(id, ip, latency_ms);
     }
 
     fn finish(self) -> Counters {

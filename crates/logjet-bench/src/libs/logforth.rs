@@ -8,12 +8,12 @@ use logforth::append::file::FileBuilder;
 use logforth::layout::JsonLayout;
 use logforth::record::{Level, LevelFilter};
 
-use super::{Bench, Counters, Variant, QUEUE_RECORDS};
+use super::{Counters, Setup, Variant, QUEUE_RECORDS};
 
 /// `log::info!` into logforth.
 pub struct Logforth;
 
-impl Bench for Logforth {
+impl Setup for Logforth {
     fn start(dir: &Path, variant: &Variant) -> Self {
         let file = FileBuilder::new(dir, "logforth")
             .layout(JsonLayout::default())
@@ -39,16 +39,6 @@ impl Bench for Logforth {
             .expect("a log logger is installed already");
         log::set_max_level(log::LevelFilter::Info);
         Logforth
-    }
-
-    #[inline]
-    fn info(&self, id: u64, ip: &str, latency_ms: f64) {
-        super::log_info(id, ip, latency_ms);
-    }
-
-    #[inline]
-    fn debug(&self, id: u64, ip: &str, latency_ms: f64) {
-        super::log_debug(id, ip, latency_ms);
     }
 
     fn finish(self) -> Counters {

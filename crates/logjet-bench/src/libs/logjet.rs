@@ -6,7 +6,7 @@ use std::path::Path;
 use logjet::{Builder, FileSink, Guard, Handler, JsonFormat, Level, Overflow};
 use tracing_subscriber::layer::SubscriberExt as _;
 
-use super::{Bench, Counters, Variant};
+use super::{Bench, Counters, Setup, Variant};
 
 /// Bytes of queue per logging thread.
 pub const QUEUE_BYTES: usize = 8 << 20;
@@ -73,22 +73,12 @@ pub struct ViaLog {
     guard: Guard,
 }
 
-impl Bench for ViaLog {
+impl Setup for ViaLog {
     fn start(dir: &Path, variant: &Variant) -> Self {
         logjet::bridge::log::init().expect("a log logger is installed already");
         ViaLog {
             guard: start_global(dir, variant),
         }
-    }
-
-    #[inline]
-    fn info(&self, id: u64, ip: &str, latency_ms: f64) {
-        super::log_info(id, ip, latency_ms);
-    }
-
-    #[inline]
-    fn debug(&self, id: u64, ip: &str, latency_ms: f64) {
-        super::log_debug(id, ip, latency_ms);
     }
 
     fn finish(self) -> Counters {
@@ -101,23 +91,13 @@ pub struct ViaTracing {
     guard: Guard,
 }
 
-impl Bench for ViaTracing {
+impl Setup for ViaTracing {
     fn start(dir: &Path, variant: &Variant) -> Self {
         let guard = start_global(dir, variant);
         let subscriber = tracing_subscriber::registry().with(logjet::bridge::tracing::layer());
         tracing::subscriber::set_global_default(subscriber)
             .expect("a tracing subscriber is installed already");
         ViaTracing { guard }
-    }
-
-    #[inline]
-    fn info(&self, id: u64, ip: &str, latency_ms: f64) {
-        super::tracing_info(id, ip, latency_ms);
-    }
-
-    #[inline]
-    fn debug(&self, id: u64, ip: &str, latency_ms: f64) {
-        super::tracing_debug(id, ip, latency_ms);
     }
 
     fn finish(self) -> Counters {

@@ -70,6 +70,62 @@ pub trait Bench: Sync + Sized {
     fn finish(self) -> Counters;
 }
 
+/// Starting and stopping a library that the benchmark calls through a facade: the calls
+/// themselves are the facade's ([`ThroughLog`], [`ThroughTracing`]).
+pub trait Setup: Sync + Sized {
+    /// As [`Bench::start`].
+    fn start(dir: &Path, variant: &Variant) -> Self;
+
+    /// As [`Bench::finish`].
+    fn finish(self) -> Counters;
+}
+
+/// A library behind the `log` facade, called with `log::info!`.
+pub struct ThroughLog<S>(S);
+
+impl<S: Setup> Bench for ThroughLog<S> {
+    fn start(dir: &Path, variant: &Variant) -> Self {
+        ThroughLog(S::start(dir, variant))
+    }
+
+    #[inline]
+    fn info(&self, id: u64, ip: &str, latency_ms: f64) {
+        log_info(id, ip, latency_ms);
+    }
+
+    #[inline]
+    fn debug(&self, id: u64, ip: &str, latency_ms: f64) {
+        log_debug(id, ip, latency_ms);
+    }
+
+    fn finish(self) -> Counters {
+        self.0.finish()
+    }
+}
+
+/// A library behind the `tracing` facade, called with `tracing::info!`.
+pub struct ThroughTracing<S>(S);
+
+impl<S: Setup> Bench for ThroughTracing<S> {
+    fn start(dir: &Path, variant: &Variant) -> Self {
+        ThroughTracing(S::start(dir, variant))
+    }
+
+    #[inline]
+    fn info(&self, id: u64, ip: &str, latency_ms: f64) {
+        tracing_info(id, ip, latency_ms);
+    }
+
+    #[inline]
+    fn debug(&self, id: u64, ip: &str, latency_ms: f64) {
+        tracing_debug(id, ip, latency_ms);
+    }
+
+    fn finish(self) -> Counters {
+        self.0.finish()
+    }
+}
+
 /// One configuration that appears as a row of the table.
 #[derive(Clone, Copy, Debug)]
 pub struct Variant {
@@ -297,20 +353,20 @@ macro_rules! with_bench {
         use $crate::libs::*;
         match $name {
             "logjet" | "logjet-drop" => $f::<logjet::Native>($($arg),*),
-            "logjet-log" => $f::<logjet::ViaLog>($($arg),*),
-            "logjet-tracing" => $f::<logjet::ViaTracing>($($arg),*),
+            "logjet-log" => $f::<ThroughLog<logjet::ViaLog>>($($arg),*),
+            "logjet-tracing" => $f::<ThroughTracing<logjet::ViaTracing>>($($arg),*),
             "baseline" => $f::<baseline::Native>($($arg),*),
-            "baseline-log" => $f::<baseline::ViaLog>($($arg),*),
-            "baseline-tracing" => $f::<baseline::ViaTracing>($($arg),*),
+            "baseline-log" => $f::<ThroughLog<baseline::ViaLog>>($($arg),*),
+            "baseline-tracing" => $f::<ThroughTracing<baseline::ViaTracing>>($($arg),*),
             "slog" | "slog-default" => $f::<slog::Native>($($arg),*),
-            "slog-log" => $f::<slog::ViaLog>($($arg),*),
+            "slog-log" => $f::<ThroughLog<slog::ViaLog>>($($arg),*),
             "spdlog" | "spdlog-default" => $f::<spdlog::Native>($($arg),*),
-            "spdlog-log" => $f::<spdlog::ViaLog>($($arg),*),
-            "tracing" | "tracing-default" => $f::<tracing::Subscriber>($($arg),*),
-            "fast_log" => $f::<fast_log::FastLog>($($arg),*),
-            "log4rs" => $f::<log4rs::Log4rs>($($arg),*),
-            "ftlog" | "ftlog-default" => $f::<ftlog::Ftlog>($($arg),*),
-            "logforth" => $f::<logforth::Logforth>($($arg),*),
+            "spdlog-log" => $f::<ThroughLog<spdlog::ViaLog>>($($arg),*),
+            "tracing" | "tracing-default" => $f::<ThroughTracing<tracing::Subscriber>>($($arg),*),
+            "fast_log" => $f::<ThroughLog<fast_log::FastLog>>($($arg),*),
+            "log4rs" => $f::<ThroughLog<log4rs::Log4rs>>($($arg),*),
+            "ftlog" | "ftlog-default" => $f::<ThroughLog<ftlog::Ftlog>>($($arg),*),
+            "logforth" => $f::<ThroughLog<logforth::Logforth>>($($arg),*),
             other => panic!("unknown library {other}"),
         }
     }};

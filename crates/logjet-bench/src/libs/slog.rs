@@ -7,7 +7,7 @@ use std::sync::Mutex;
 
 use slog::{o, Drain};
 
-use super::{Bench, Counters, Variant, QUEUE_RECORDS};
+use super::{Bench, Counters, Setup, Variant, QUEUE_RECORDS};
 
 /// Builds the asynchronous JSON drain, filtered at INFO on the caller's side.
 fn build(dir: &Path, variant: &Variant) -> (slog::Logger, slog_async::AsyncGuard) {
@@ -65,7 +65,7 @@ pub struct ViaLog {
     guard: Mutex<Option<slog_async::AsyncGuard>>,
 }
 
-impl Bench for ViaLog {
+impl Setup for ViaLog {
     fn start(dir: &Path, variant: &Variant) -> Self {
         let (logger, guard) = build(dir, variant);
         let scope = slog_scope::set_global_logger(logger);
@@ -74,16 +74,6 @@ impl Bench for ViaLog {
             scope: Mutex::new(Some(scope)),
             guard: Mutex::new(Some(guard)),
         }
-    }
-
-    #[inline]
-    fn info(&self, id: u64, ip: &str, latency_ms: f64) {
-        super::log_info(id, ip, latency_ms);
-    }
-
-    #[inline]
-    fn debug(&self, id: u64, ip: &str, latency_ms: f64) {
-        super::log_debug(id, ip, latency_ms);
     }
 
     fn finish(self) -> Counters {

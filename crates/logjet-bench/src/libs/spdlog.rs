@@ -9,7 +9,7 @@ use spdlog::formatter::JsonFormatter;
 use spdlog::sink::{AsyncPoolSink, FileSink};
 use spdlog::{LevelFilter, Logger, ThreadPool};
 
-use super::{Bench, Counters, Variant, QUEUE_RECORDS};
+use super::{Bench, Counters, Setup, Variant, QUEUE_RECORDS};
 
 /// The logger and what must be dropped, in order, to drain it.
 struct Parts {
@@ -95,23 +95,13 @@ pub struct ViaLog {
     parts: Parts,
 }
 
-impl Bench for ViaLog {
+impl Setup for ViaLog {
     fn start(dir: &Path, variant: &Variant) -> Self {
         let parts = build(dir, variant);
         spdlog::init_log_crate_proxy().expect("a log logger is installed already");
         spdlog::log_crate_proxy().set_logger(Some(parts.logger.clone()));
         log::set_max_level(log::LevelFilter::Info);
         ViaLog { parts }
-    }
-
-    #[inline]
-    fn info(&self, id: u64, ip: &str, latency_ms: f64) {
-        super::log_info(id, ip, latency_ms);
-    }
-
-    #[inline]
-    fn debug(&self, id: u64, ip: &str, latency_ms: f64) {
-        super::log_debug(id, ip, latency_ms);
     }
 
     fn finish(self) -> Counters {

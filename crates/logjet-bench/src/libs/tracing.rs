@@ -6,14 +6,14 @@ use std::sync::Mutex;
 
 use tracing_appender::non_blocking::{NonBlockingBuilder, WorkerGuard};
 
-use super::{Bench, Counters, Variant, QUEUE_RECORDS};
+use super::{Counters, Setup, Variant, QUEUE_RECORDS};
 
 /// `tracing::info!` into `fmt().json()` and a `NonBlocking` file writer.
 pub struct Subscriber {
     guard: Mutex<Option<WorkerGuard>>,
 }
 
-impl Bench for Subscriber {
+impl Setup for Subscriber {
     fn start(dir: &Path, variant: &Variant) -> Self {
         let file = super::create_file(dir, "tracing.jsonl");
         let builder = NonBlockingBuilder::default();
@@ -31,16 +31,6 @@ impl Bench for Subscriber {
         Subscriber {
             guard: Mutex::new(Some(guard)),
         }
-    }
-
-    #[inline]
-    fn info(&self, id: u64, ip: &str, latency_ms: f64) {
-        super::tracing_info(id, ip, latency_ms);
-    }
-
-    #[inline]
-    fn debug(&self, id: u64, ip: &str, latency_ms: f64) {
-        super::tracing_debug(id, ip, latency_ms);
     }
 
     fn finish(self) -> Counters {

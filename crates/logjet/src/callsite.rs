@@ -58,12 +58,8 @@ impl Callsite {
     #[cold]
     fn register(&'static self, level: u8) -> bool {
         let core = crate::pipeline::global();
-        let topology = core
-            .topology
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone();
-        core.loggers.register_callsite(self, &topology);
+        core.loggers
+            .register_callsite(self, &core.current_topology());
         level as u32 >= self.threshold()
     }
 

@@ -377,7 +377,6 @@ pub(crate) fn timestamp_of(bytes: &[u8]) -> u64 {
 }
 
 /// Iterates over encoded fields: `(key, value)`, in the order they were added.
-#[derive(Clone)]
 pub(crate) struct FieldIter<'a> {
     rest: &'a [u8],
 }

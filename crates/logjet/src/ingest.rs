@@ -28,12 +28,7 @@ pub struct ForeignRecord<'a> {
 
 impl ForeignRecord<'_> {
     pub(crate) fn submit(&self, core: &Core) {
-        let topology = core
-            .topology
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone();
-        let node = core.loggers.get_or_create(self.logger, &topology);
+        let node = core.logger_node(self.logger);
         if !node.enabled(self.level) {
             return;
         }

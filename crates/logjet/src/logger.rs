@@ -120,13 +120,8 @@ pub struct Logger {
 
 impl Logger {
     pub(crate) fn new(core: &Arc<Core>, name: &str) -> Logger {
-        let topology = core
-            .topology
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone();
         Logger {
-            node: core.loggers.get_or_create(name, &topology),
+            node: core.logger_node(name),
             core: core.clone(),
             bound: None,
         }

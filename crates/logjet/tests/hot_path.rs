@@ -50,14 +50,12 @@ fn log_calls_do_not_allocate_after_warm_up() {
     for i in 0..100 {
         log_all(i);
     }
-    let before = allocations();
     let _context = logjet::context(fields!(request_id = 7));
     let with_context = allocations();
     for i in 0..10_000 {
         log_all(i);
     }
     assert_eq!(allocations() - with_context, 0, "log calls allocated");
-    assert!(with_context >= before);
     lj.flush();
     assert_eq!(lj.stats().handlers[0].written, 30_300);
 }

@@ -3,7 +3,7 @@
 
 use log::kv::{self, VisitSource};
 
-use super::{level_for_threshold, submit, with_target_logger};
+use super::{most_verbose_wanted, submit, with_target_logger, FacadeLevel};
 use crate::encode::Encoder;
 use crate::level::Level;
 use crate::pipeline;
@@ -25,14 +25,13 @@ pub fn init() -> Result<(), log::SetLoggerError> {
 }
 
 fn level_filter(threshold: u32) -> log::LevelFilter {
-    match level_for_threshold(threshold) {
+    match most_verbose_wanted(threshold) {
         None => log::LevelFilter::Off,
-        Some(level) if level <= Level::TRACE => log::LevelFilter::Trace,
-        Some(level) if level <= Level::DEBUG => log::LevelFilter::Debug,
-        Some(level) if level <= Level::INFO => log::LevelFilter::Info,
-        Some(level) if level <= Level::WARNING => log::LevelFilter::Warn,
-        Some(level) if level <= Level::ERROR => log::LevelFilter::Error,
-        Some(_) => log::LevelFilter::Off,
+        Some(FacadeLevel::Trace) => log::LevelFilter::Trace,
+        Some(FacadeLevel::Debug) => log::LevelFilter::Debug,
+        Some(FacadeLevel::Info) => log::LevelFilter::Info,
+        Some(FacadeLevel::Warn) => log::LevelFilter::Warn,
+        Some(FacadeLevel::Error) => log::LevelFilter::Error,
     }
 }
 

@@ -52,22 +52,37 @@ fn with_target_logger<R>(target: &str, f: impl FnOnce(&LoggerNode) -> R) -> R {
 
 fn lookup_target(target: &str) -> Arc<LoggerNode> {
     let core = pipeline::global();
-    let topology = core
-        .topology
-        .read()
-        .unwrap_or_else(|p| p.into_inner())
-        .clone();
     if target.contains("::") {
-        core.loggers
-            .get_or_create(&crate::callsite::logger_name_for_module(target), &topology)
+        core.logger_node(&crate::callsite::logger_name_for_module(target))
     } else {
-        core.loggers.get_or_create(target, &topology)
+        core.logger_node(target)
     }
 }
 
-/// The facade level closest to a logjet threshold, for the facades' own filters.
-fn level_for_threshold(threshold: u32) -> Option<Level> {
-    u8::try_from(threshold).ok().and_then(Level::from_u8)
+/// The five levels the `log` and `tracing` facades share.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum FacadeLevel {
+    Trace,
+    Debug,
+    Info,
+    Warn,
+    Error,
+}
+
+/// The most verbose facade level whose records a logjet threshold lets through (`None`:
+/// none at all), for the facades' own filters.
+fn most_verbose_wanted(threshold: u32) -> Option<FacadeLevel> {
+    let lowest = u8::try_from(threshold).ok().and_then(Level::from_u8)?;
+    [
+        (Level::TRACE, FacadeLevel::Trace),
+        (Level::DEBUG, FacadeLevel::Debug),
+        (Level::INFO, FacadeLevel::Info),
+        (Level::WARNING, FacadeLevel::Warn),
+        (Level::ERROR, FacadeLevel::Error),
+    ]
+    .into_iter()
+    .find(|(level, _)| lowest <= *level)
+    .map(|(_, facade)| facade)
 }
 
 /// Captures a facade's record into the global instance: no static call site, so the
@@ -96,4 +111,20 @@ fn submit(
         bound: None,
     };
     pipeline::submit_record(pipeline::global(), head, message, fields);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn facade_filters_follow_the_lowest_threshold() {
+        assert_eq!(most_verbose_wanted(3), Some(FacadeLevel::Trace));
+        assert_eq!(most_verbose_wanted(10), Some(FacadeLevel::Debug));
+        assert_eq!(most_verbose_wanted(25), Some(FacadeLevel::Warn));
+        assert_eq!(most_verbose_wanted(40), Some(FacadeLevel::Error));
+        // Above ERROR (CRITICAL only) nothing either facade can send passes.
+        assert_eq!(most_verbose_wanted(45), None);
+        assert_eq!(most_verbose_wanted(256), None);
+    }
 }

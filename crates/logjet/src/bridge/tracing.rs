@@ -11,7 +11,7 @@ use tracing_subscriber::layer::Context;
 use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::Layer;
 
-use super::{level_for_threshold, submit, with_target_logger};
+use super::{most_verbose_wanted, submit, with_target_logger, FacadeLevel};
 use crate::encode::Encoder;
 use crate::level::Level;
 use crate::logger::LoggerNode;
@@ -61,19 +61,14 @@ where
     }
 
     fn max_level_hint(&self) -> Option<tracing_core::LevelFilter> {
-        let lowest = pipeline::global()
-            .topology
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .lowest_threshold();
-        Some(match level_for_threshold(lowest) {
+        let lowest = pipeline::global().current_topology().lowest_threshold();
+        Some(match most_verbose_wanted(lowest) {
             None => tracing_core::LevelFilter::OFF,
-            Some(l) if l <= Level::TRACE => tracing_core::LevelFilter::TRACE,
-            Some(l) if l <= Level::DEBUG => tracing_core::LevelFilter::DEBUG,
-            Some(l) if l <= Level::INFO => tracing_core::LevelFilter::INFO,
-            Some(l) if l <= Level::WARNING => tracing_core::LevelFilter::WARN,
-            Some(l) if l <= Level::ERROR => tracing_core::LevelFilter::ERROR,
-            Some(_) => tracing_core::LevelFilter::OFF,
+            Some(FacadeLevel::Trace) => tracing_core::LevelFilter::TRACE,
+            Some(FacadeLevel::Debug) => tracing_core::LevelFilter::DEBUG,
+            Some(FacadeLevel::Info) => tracing_core::LevelFilter::INFO,
+            Some(FacadeLevel::Warn) => tracing_core::LevelFilter::WARN,
+            Some(FacadeLevel::Error) => tracing_core::LevelFilter::ERROR,
         })
     }
 

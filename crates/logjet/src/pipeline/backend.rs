@@ -184,13 +184,7 @@ impl Backend {
         first_ns: u64,
         last_ns: u64,
     ) {
-        let topology = self
-            .core
-            .topology
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone();
-        let node = self.core.loggers.get_or_create("logjet", &topology);
+        let node = self.core.logger_node("logjet");
         let mut window = Vec::new();
         let mut buf = std::mem::take(&mut self.report_buf);
         buf.clear();

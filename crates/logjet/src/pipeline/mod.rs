@@ -170,6 +170,19 @@ impl Core {
         })
     }
 
+    /// The routing and levels in force.
+    pub(crate) fn current_topology(&self) -> Arc<Topology> {
+        self.topology
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// The logger called `name` ("" and "root" are the root), created on first use.
+    pub(crate) fn logger_node(&self, name: &str) -> Arc<crate::logger::LoggerNode> {
+        self.loggers.get_or_create(name, &self.current_topology())
+    }
+
     /// Whether callers queue their records for the backend.
     #[inline]
     pub(crate) fn is_running(&self) -> bool {
@@ -438,11 +451,7 @@ static GLOBAL_HOOKS: Mutex<Vec<fn(u32)>> = Mutex::new(Vec::new());
 /// Registers a hook (see [`GLOBAL_HOOKS`]) and calls it once with the current value.
 #[cfg(any(feature = "log", feature = "tracing"))]
 pub(crate) fn on_global_configure(hook: fn(u32)) {
-    let current = global()
-        .topology
-        .read()
-        .unwrap_or_else(|p| p.into_inner())
-        .lowest_threshold();
+    let current = global().current_topology().lowest_threshold();
     lock(&GLOBAL_HOOKS).push(hook);
     hook(current);
 }

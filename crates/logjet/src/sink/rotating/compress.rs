@@ -570,19 +570,24 @@ mod tests {
             == Some(path)
     }
 
+    /// A gzip context for `app.log` in `dir`, with no quiet period.
+    fn test_context(dir: &Path) -> Context {
+        Context {
+            dir: dir.to_path_buf(),
+            base: "app.log".into(),
+            naming: Naming::parse("{base}.{index}", "app.log", "").unwrap(),
+            lock_path: dir.join(".app.log.lock"),
+            mode: 0o600,
+            compression: Compression::Gzip,
+            quiet: Duration::ZERO,
+        }
+    }
+
     #[cfg(feature = "gzip")]
     #[test]
     fn worker_survives_a_panicking_job() {
         let dir = tempfile::tempdir().unwrap();
-        let context = Arc::new(Context {
-            dir: dir.path().to_path_buf(),
-            base: "app.log".into(),
-            naming: Naming::parse("{base}.{index}", "app.log", "").unwrap(),
-            lock_path: dir.path().join(".app.log.lock"),
-            mode: 0o600,
-            compression: Compression::Gzip,
-            quiet: Duration::ZERO,
-        });
+        let context = Arc::new(test_context(dir.path()));
         let status = CompressionStatus::default();
         let mut worker = Worker::new(context, status.clone());
         let job = |i: u32| {
@@ -609,15 +614,7 @@ mod tests {
     #[test]
     fn temporaries_are_unique_and_recover_spares_live_ones() {
         let dir = tempfile::tempdir().unwrap();
-        let context = Context {
-            dir: dir.path().to_path_buf(),
-            base: "app.log".into(),
-            naming: Naming::parse("{base}.{index}", "app.log", "").unwrap(),
-            lock_path: dir.path().join(".app.log.lock"),
-            mode: 0o600,
-            compression: Compression::Gzip,
-            quiet: Duration::ZERO,
-        };
+        let context = test_context(dir.path());
         let (a, _fa) = Temp::create(&context).unwrap();
         let (b, _fb) = Temp::create(&context).unwrap();
         assert_ne!(a.path, b.path);

@@ -63,6 +63,7 @@ impl Backend {
             // Read the flush ticket before draining: every record committed before the
             // ticket was taken is then visible to this round.
             let ticket = core.flush.requested.load(Ordering::SeqCst);
+            super::clock::refresh();
             let stopping = core.stop_requested.load(Ordering::SeqCst);
             self.adopt_new_rings();
             // The handlers are locked for the round: a reconfiguration or a synchronous
@@ -115,6 +116,7 @@ impl Backend {
         let rings = lock(&self.core.rings);
         for ring in rings.iter() {
             if !self.sources.iter().any(|s| Arc::ptr_eq(&s.ring, ring)) {
+                ring.populate();
                 self.sources.push(Source {
                     ring: ring.clone(),
                     reported_dropped: 0,

@@ -2,6 +2,7 @@
 //! them, and the handlers it writes through.
 
 mod backend;
+mod clock;
 mod dispatch;
 mod exit;
 mod overflow;
@@ -20,7 +21,7 @@ pub(crate) use topology::Topology;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
 use std::sync::{Arc, Condvar, Mutex, OnceLock, RwLock};
 use std::thread::{JoinHandle, Thread};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use std::fmt;
 
@@ -30,6 +31,7 @@ use crate::handler::Handler;
 use crate::level::Level;
 use crate::logger::LoggerRegistry;
 use crate::record::ThreadInfo;
+pub(crate) use clock::now_ns;
 use dispatch::Dispatcher;
 use ring::Ring;
 use stats::HandlerCounters;
@@ -128,14 +130,6 @@ struct FlushSync {
 pub(crate) fn start_ns() -> u64 {
     static START: OnceLock<u64> = OnceLock::new();
     *START.get_or_init(now_ns)
-}
-
-/// The wall clock in nanoseconds since the Unix epoch.
-#[inline]
-pub(crate) fn now_ns() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos() as u64)
 }
 
 impl Core {

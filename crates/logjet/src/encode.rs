@@ -6,6 +6,7 @@
 //! ```text
 //! level u8 | flags u8 | reserved u16 | logger id u32 | timestamp ns u64 | callsite ptr u64
 //! message:  static (ptr u64, len u32)  or  inline (len u32, bytes)
+//!           or, with FLAG_TEMPLATE_MESSAGE, static template then args (len u32, values)
 //! location: only when FLAG_INLINE_LOCATION: module str, file str, function str, line u32
 //! fields:   until the end: key (static ptr+len, or inline str), value tag u8, value
 //! ```
@@ -18,6 +19,7 @@ use std::error::Error;
 use std::fmt::{self, Write as _};
 
 use crate::callsite::Callsite;
+use crate::message::Message;
 use crate::value::{ErrorChain, Value};
 
 /// The message is a `&'static str` stored as a pointer.
@@ -26,6 +28,9 @@ const FLAG_STATIC_MESSAGE: u8 = 1;
 const FLAG_INLINE_LOCATION: u8 = 2;
 /// Something in the record was cut to respect the size limits.
 pub(crate) const FLAG_TRUNCATED: u8 = 4;
+/// The message is a `&'static str` template whose `{}` the backend fills from the
+/// arguments captured after it (see [`crate::message`]).
+const FLAG_TEMPLATE_MESSAGE: u8 = 8;
 
 const HEADER_LEN: usize = 24;
 
@@ -71,6 +76,8 @@ pub struct Location<'a> {
 pub struct Encoder<'a> {
     buf: &'a mut Vec<u8>,
     record_start: usize,
+    /// Bytes the message's remaining template arguments may still take.
+    arg_budget: usize,
 }
 
 /// Starts a record in `buf`: the header and the message. Fields follow through the
@@ -81,27 +88,42 @@ pub(crate) fn begin_record<'a>(
     logger_id: u32,
     timestamp_ns: u64,
     callsite: Option<&'static Callsite>,
-    message: fmt::Arguments<'_>,
+    message: Message<'_>,
 ) -> Encoder<'a> {
     let record_start = buf.len();
-    let static_message = message.as_str();
-    let flags = if static_message.is_some() {
-        FLAG_STATIC_MESSAGE
-    } else {
-        0
+    let flags = match message {
+        Message::Formatted(args) if args.as_str().is_some() => FLAG_STATIC_MESSAGE,
+        Message::Formatted(_) => 0,
+        Message::Template(..) => FLAG_TEMPLATE_MESSAGE,
     };
     buf.extend_from_slice(&[level, flags, 0, 0]);
     buf.extend_from_slice(&logger_id.to_ne_bytes());
     buf.extend_from_slice(&timestamp_ns.to_ne_bytes());
     let callsite_addr = callsite.map_or(0u64, |c| c as *const Callsite as usize as u64);
     buf.extend_from_slice(&callsite_addr.to_ne_bytes());
-    let mut enc = Encoder { buf, record_start };
-    match static_message {
-        Some(s) => enc.put_static_str(s),
-        None => {
-            if enc.put_formatted(message, MAX_MESSAGE_BYTES) {
-                enc.mark_truncated();
+    let mut enc = Encoder {
+        buf,
+        record_start,
+        arg_budget: 0,
+    };
+    match message {
+        Message::Formatted(args) => match args.as_str() {
+            Some(s) => enc.put_static_str(s),
+            None => {
+                if enc.put_formatted(args, MAX_MESSAGE_BYTES) {
+                    enc.mark_truncated();
+                }
             }
+        },
+        Message::Template(template, capture) => {
+            enc.put_static_str(template);
+            let len_at = enc.buf.len();
+            enc.buf.extend_from_slice(&0u32.to_ne_bytes());
+            enc.arg_budget = MAX_MESSAGE_BYTES;
+            capture(&mut enc);
+            enc.arg_budget = 0;
+            let len = (enc.buf.len() - len_at - 4) as u32;
+            enc.buf[len_at..len_at + 4].copy_from_slice(&len.to_ne_bytes());
         }
     }
     enc
@@ -111,7 +133,11 @@ impl<'a> Encoder<'a> {
     /// An encoder for a standalone block of fields (bound or scoped context), with no header.
     pub(crate) fn fields_only(buf: &'a mut Vec<u8>) -> Encoder<'a> {
         let record_start = buf.len();
-        Encoder { buf, record_start }
+        Encoder {
+            buf,
+            record_start,
+            arg_budget: 0,
+        }
     }
 
     /// Adds the location of a record that has no static call site. Must come right after
@@ -214,6 +240,33 @@ impl<'a> Encoder<'a> {
         }
     }
 
+    /// Captures a message template's argument that the backend renders as `Display`
+    /// would: integers, `f64`, `bool` and strings.
+    #[doc(hidden)]
+    pub fn template_arg(&mut self, value: Value<'_>) {
+        match value {
+            Value::Str(s) => {
+                self.buf.push(TAG_STR);
+                let limit = self.arg_budget;
+                self.put_str(s, limit);
+                self.arg_budget -= s.len().min(limit);
+            }
+            other => self.value(other),
+        }
+    }
+
+    /// Captures a message template's argument of any other type: its `Display` text.
+    #[doc(hidden)]
+    pub fn template_arg_display(&mut self, value: &dyn fmt::Display) {
+        self.buf.push(TAG_STR);
+        let start = self.buf.len();
+        if self.put_formatted(format_args!("{value}"), self.arg_budget) {
+            self.mark_truncated();
+        }
+        let written = self.buf.len() - start - 4;
+        self.arg_budget = self.arg_budget.saturating_sub(written);
+    }
+
     /// Writes an error and the messages of its `source()` chain.
     pub(crate) fn error_value(&mut self, err: &dyn Error) {
         self.buf.push(TAG_ERROR);
@@ -312,12 +365,33 @@ fn floor_char_boundary(s: &str, mut index: usize) -> usize {
     index
 }
 
+/// A record's message as captured.
+#[derive(Clone, Copy)]
+pub(crate) enum MessageBytes<'a> {
+    /// The message itself.
+    Text(&'a str),
+    /// A template and its captured arguments, for [`crate::message::render`].
+    Template(&'static str, TemplateArgs<'a>),
+}
+
+/// The captured arguments of a message template, in order.
+#[derive(Clone, Copy)]
+pub(crate) struct TemplateArgs<'a>(&'a [u8]);
+
+impl<'a> Iterator for TemplateArgs<'a> {
+    type Item = Value<'a>;
+
+    fn next(&mut self) -> Option<Value<'a>> {
+        take_value(&mut self.0)
+    }
+}
+
 /// A record read back from its bytes; borrows them.
 pub(crate) struct Decoded<'a> {
     pub level: u8,
     pub flags: u8,
     pub timestamp_ns: u64,
-    pub message: &'a str,
+    pub message: MessageBytes<'a>,
     pub location: Location<'a>,
     pub fields: &'a [u8],
 }
@@ -335,10 +409,13 @@ pub(crate) fn decode(bytes: &[u8]) -> Decoded<'_> {
         Some(unsafe { &*(callsite_addr as *const Callsite) })
     };
     let mut rest = &bytes[HEADER_LEN..];
-    let message = if flags & FLAG_STATIC_MESSAGE != 0 {
-        take_static_str(&mut rest)
+    let message = if flags & FLAG_TEMPLATE_MESSAGE != 0 {
+        let template = take_static_str(&mut rest);
+        MessageBytes::Template(template, TemplateArgs(take_bytes(&mut rest)))
+    } else if flags & FLAG_STATIC_MESSAGE != 0 {
+        MessageBytes::Text(take_static_str(&mut rest))
     } else {
-        take_str(&mut rest)
+        MessageBytes::Text(take_str(&mut rest))
     };
     let location = if flags & FLAG_INLINE_LOCATION != 0 {
         let module = take_str(&mut rest);
@@ -398,32 +475,37 @@ impl<'a> Iterator for FieldIter<'a> {
         } else {
             take_str(&mut self.rest)
         };
-        let (&tag, rest) = self.rest.split_first()?;
-        self.rest = rest;
-        let value = match tag {
-            TAG_NULL => Value::Null,
-            TAG_I64 => Value::I64(i64::from_ne_bytes(take_array(&mut self.rest))),
-            TAG_U64 => Value::U64(u64::from_ne_bytes(take_array(&mut self.rest))),
-            TAG_F64 => Value::F64(f64::from_ne_bytes(take_array(&mut self.rest))),
-            TAG_BOOL => Value::Bool(take_array::<1>(&mut self.rest)[0] != 0),
-            TAG_STR => Value::Str(take_str(&mut self.rest)),
-            TAG_BYTES => Value::Bytes(take_bytes(&mut self.rest)),
-            TAG_ERROR => {
-                let count = u16::from_ne_bytes(take_array(&mut self.rest));
-                let start = self.rest;
-                for _ in 0..count {
-                    take_bytes(&mut self.rest);
-                }
-                let used = start.len() - self.rest.len();
-                Value::Error(ErrorChain {
-                    count,
-                    encoded: &start[..used],
-                })
-            }
-            other => unreachable!("unknown value tag {other}: the encoder never writes it"),
-        };
+        let value = take_value(&mut self.rest)?;
         Some((key, value))
     }
+}
+
+/// Reads one tagged value written by [`Encoder::value`] and its kin.
+fn take_value<'a>(rest: &mut &'a [u8]) -> Option<Value<'a>> {
+    let (&tag, tail) = rest.split_first()?;
+    *rest = tail;
+    Some(match tag {
+        TAG_NULL => Value::Null,
+        TAG_I64 => Value::I64(i64::from_ne_bytes(take_array(rest))),
+        TAG_U64 => Value::U64(u64::from_ne_bytes(take_array(rest))),
+        TAG_F64 => Value::F64(f64::from_ne_bytes(take_array(rest))),
+        TAG_BOOL => Value::Bool(take_array::<1>(rest)[0] != 0),
+        TAG_STR => Value::Str(take_str(rest)),
+        TAG_BYTES => Value::Bytes(take_bytes(rest)),
+        TAG_ERROR => {
+            let count = u16::from_ne_bytes(take_array(rest));
+            let start = *rest;
+            for _ in 0..count {
+                take_bytes(rest);
+            }
+            let used = start.len() - rest.len();
+            Value::Error(ErrorChain {
+                count,
+                encoded: &start[..used],
+            })
+        }
+        other => unreachable!("unknown value tag {other}: the encoder never writes it"),
+    })
 }
 
 fn take_array<const N: usize>(rest: &mut &[u8]) -> [u8; N] {
@@ -451,7 +533,7 @@ pub(crate) fn take_str<'a>(rest: &mut &'a [u8]) -> &'a str {
     unsafe { std::str::from_utf8_unchecked(bytes) }
 }
 
-fn take_static_str<'a>(rest: &mut &'a [u8]) -> &'a str {
+fn take_static_str(rest: &mut &[u8]) -> &'static str {
     let ptr = u64::from_ne_bytes(take_array(rest)) as usize as *const u8;
     let len = take_u32(rest) as usize;
     // SAFETY: written by `put_static_str` from a `&'static str`.
@@ -465,11 +547,11 @@ mod tests {
 
     fn roundtrip(build: impl FnOnce(&mut Encoder<'_>)) -> Vec<(String, String)> {
         let mut buf = Vec::new();
-        let mut enc = begin_record(&mut buf, 20, 7, 123, None, format_args!("static"));
+        let mut enc = begin_record(&mut buf, 20, 7, 123, None, format_args!("static").into());
         build(&mut enc);
         let d = decode(&buf);
         assert_eq!((d.level, logger_id_of(&buf), d.timestamp_ns), (20, 7, 123));
-        assert_eq!(d.message, "static");
+        assert!(matches!(d.message, MessageBytes::Text("static")));
         FieldIter::new(d.fields)
             .map(|(k, v)| (k.to_string(), format!("{v:?}")))
             .collect()
@@ -535,12 +617,15 @@ mod tests {
     fn long_messages_and_values_are_cut_with_a_marker() {
         let long = "é".repeat(MAX_MESSAGE_BYTES);
         let mut buf = Vec::new();
-        let mut enc = begin_record(&mut buf, 20, 0, 0, None, format_args!("{long}"));
+        let mut enc = begin_record(&mut buf, 20, 0, 0, None, format_args!("{long}").into());
         enc.field_static("v", &long.as_str());
         let d = decode(&buf);
         assert!(d.flags & FLAG_TRUNCATED != 0);
-        assert!(d.message.ends_with(TRUNCATION_MARKER));
-        assert!(d.message.len() <= MAX_MESSAGE_BYTES + TRUNCATION_MARKER.len());
+        let MessageBytes::Text(message) = d.message else {
+            panic!("a formatted message is stored as text");
+        };
+        assert!(message.ends_with(TRUNCATION_MARKER));
+        assert!(message.len() <= MAX_MESSAGE_BYTES + TRUNCATION_MARKER.len());
         let (_, v) = FieldIter::new(d.fields).next().unwrap();
         match v {
             Value::Str(s) => assert!(s.ends_with(TRUNCATION_MARKER)),
@@ -552,7 +637,7 @@ mod tests {
     fn records_stop_growing_at_the_limit() {
         let chunk = "x".repeat(MAX_VALUE_BYTES);
         let mut buf = Vec::new();
-        let mut enc = begin_record(&mut buf, 20, 0, 0, None, format_args!("m"));
+        let mut enc = begin_record(&mut buf, 20, 0, 0, None, format_args!("m").into());
         for _ in 0..100 {
             enc.field_static("k", &chunk.as_str());
         }

@@ -45,7 +45,7 @@ impl ForeignRecord<'_> {
             bound: None,
         };
         let message = String::from_utf8_lossy(self.message);
-        pipeline::submit_record(core, head, format_args!("{message}"), |enc| {
+        pipeline::submit_record(core, head, format_args!("{message}").into(), |enc| {
             for (key, value) in self.fields {
                 enc.field(&String::from_utf8_lossy(key), value);
             }

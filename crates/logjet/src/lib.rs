@@ -44,6 +44,7 @@ mod ingest;
 mod level;
 mod logger;
 mod macros;
+mod message;
 mod pipeline;
 mod record;
 mod sink;
@@ -156,5 +157,6 @@ pub fn stats() -> Stats {
 pub mod __private {
     pub use crate::callsite::Callsite;
     pub use crate::encode::Encoder;
+    pub use crate::message::{is_positional_template, Arg, CaptureDisplay, CaptureTyped, Message};
     pub use crate::pipeline::log_global;
 }

@@ -10,6 +10,7 @@ use crate::callsite::{logger_name_for_module, Callsite, UNREGISTERED};
 use crate::encode::Encoder;
 use crate::fields::Fields;
 use crate::level::Level;
+use crate::message::Message;
 use crate::pipeline::{lock, Core, Head, Topology};
 
 /// One logger's identity and cached threshold.
@@ -173,7 +174,7 @@ impl Logger {
         &self,
         site: &'static Callsite,
         level: Level,
-        message: fmt::Arguments<'_>,
+        message: Message<'_>,
         fields: impl FnOnce(&mut Encoder<'_>),
     ) {
         let head = Head {

@@ -11,19 +11,28 @@
 ///
 /// Without a logger, the record goes to the global instance under a logger named after
 /// the module path (`my_app::db` logs as `my_app.db`).
+///
+/// A message whose placeholders are all bare `{}` (`"user {} logged in", id`) costs the
+/// least: its integer, float, bool and string arguments are copied into the record and
+/// the backend thread formats the text. Any other message (`{id}`, `{0}`, `{:?}`,
+/// `{:>8}`) is formatted on the calling thread. The text is the same either way.
 #[macro_export]
 macro_rules! log {
     (logger: $logger:expr, $level:expr, $fmt:literal $(, $arg:expr)* $(,)? $(; $($fields:tt)*)?) => {{
         let __logjet_logger: &$crate::Logger = &$logger;
         let __logjet_level: $crate::Level = $level;
         if __logjet_logger.enabled(__logjet_level) {
-            __logjet_logger.__log(
-                $crate::__callsite!(),
-                __logjet_level,
-                ::std::format_args!($fmt $(, $arg)*),
-                |__logjet_enc: &mut $crate::__private::Encoder<'_>| {
-                    $crate::__encode_fields!(__logjet_enc, $($($fields)*)?);
-                },
+            let __logjet_site = $crate::__callsite!();
+            $crate::__with_message!(
+                |__logjet_message| __logjet_logger.__log(
+                    __logjet_site,
+                    __logjet_level,
+                    __logjet_message,
+                    |__logjet_enc: &mut $crate::__private::Encoder<'_>| {
+                        $crate::__encode_fields!(__logjet_enc, $($($fields)*)?);
+                    },
+                ),
+                $fmt $(, $arg)*
             );
         }
     }};
@@ -31,16 +40,50 @@ macro_rules! log {
         let __logjet_level: $crate::Level = $level;
         let __logjet_site = $crate::__callsite!();
         if __logjet_site.enabled(__logjet_level.as_u8()) {
-            $crate::__private::log_global(
-                __logjet_site,
-                __logjet_level,
-                ::std::format_args!($fmt $(, $arg)*),
-                |__logjet_enc: &mut $crate::__private::Encoder<'_>| {
-                    $crate::__encode_fields!(__logjet_enc, $($($fields)*)?);
-                },
+            $crate::__with_message!(
+                |__logjet_message| $crate::__private::log_global(
+                    __logjet_site,
+                    __logjet_level,
+                    __logjet_message,
+                    |__logjet_enc: &mut $crate::__private::Encoder<'_>| {
+                        $crate::__encode_fields!(__logjet_enc, $($($fields)*)?);
+                    },
+                ),
+                $fmt $(, $arg)*
             );
         }
     }};
+}
+
+/// Calls `$submit` with the message: a template whose arguments are captured in binary
+/// when it has only bare `{}` placeholders (see the `message` module), or else
+/// `format_args!`.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __with_message {
+    (|$message:ident| $submit:expr, $fmt:literal) => {
+        $crate::__with_message!(@submit |$message| $submit, $crate::__private::Message::Formatted(::std::format_args!($fmt)))
+    };
+    (|$message:ident| $submit:expr, $fmt:literal $(, $arg:expr)+) => {
+        if const { $crate::__private::is_positional_template($fmt, [$(::std::stringify!($arg)),+].len()) } {
+            $crate::__with_message!(@submit |$message| $submit, $crate::__private::Message::Template(
+                $fmt,
+                &mut |__logjet_args: &mut $crate::__private::Encoder<'_>| {
+                    #[allow(unused_imports)]
+                    use $crate::__private::{CaptureDisplay as _, CaptureTyped as _};
+                    $((&$crate::__private::Arg(&$arg)).__logjet_capture(__logjet_args);)+
+                },
+            ))
+        } else {
+            $crate::__with_message!(@submit |$message| $submit, $crate::__private::Message::Formatted(::std::format_args!($fmt $(, $arg)+)))
+        }
+    };
+    // A `match` keeps the message's temporaries alive until the record is captured.
+    (@submit |$message:ident| $submit:expr, $value:expr) => {
+        match $value {
+            $message => $submit,
+        }
+    };
 }
 
 /// Logs at TRACE (5). See [`log!`] for the syntax.

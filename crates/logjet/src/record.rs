@@ -38,17 +38,19 @@ pub(crate) fn with_record<R>(
     f: impl FnOnce(&Record<'_>) -> R,
 ) -> R {
     let decoded = crate::encode::decode(bytes);
-    with_fields(decoded.fields, |fields| {
-        f(&Record {
-            level: Level::from_u8(decoded.level).unwrap_or(Level::CRITICAL),
-            timestamp_ns: decoded.timestamp_ns,
-            logger,
-            message: decoded.message,
-            location: decoded.location,
-            thread,
-            process_id,
-            fields,
-            truncated: decoded.flags & crate::encode::FLAG_TRUNCATED != 0,
+    crate::message::with_text(decoded.message, |message, message_cut| {
+        with_fields(decoded.fields, |fields| {
+            f(&Record {
+                level: Level::from_u8(decoded.level).unwrap_or(Level::CRITICAL),
+                timestamp_ns: decoded.timestamp_ns,
+                logger,
+                message,
+                location: decoded.location,
+                thread,
+                process_id,
+                fields,
+                truncated: message_cut || decoded.flags & crate::encode::FLAG_TRUNCATED != 0,
+            })
         })
     })
 }

@@ -110,7 +110,7 @@ fn submit(
         timestamp_ns: None,
         bound: None,
     };
-    pipeline::submit_record(pipeline::global(), head, message, fields);
+    pipeline::submit_record(pipeline::global(), head, message.into(), fields);
 }
 
 #[cfg(test)]

@@ -199,7 +199,8 @@ impl Backend {
             format_args!(
                 "dropped {count} records: the queue of thread {:?} was full",
                 ring.thread.name
-            ),
+            )
+            .into(),
         );
         enc.field_static("dropped", &count);
         enc.field_static("thread", &&*ring.thread.name);

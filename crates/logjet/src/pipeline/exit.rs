@@ -81,7 +81,7 @@ fn record_panic(info: &PanicHookInfo<'_>) {
         timestamp_ns: None,
         bound: None,
     };
-    super::submit_record(core, head, format_args!("panic: {payload}"), |enc| {
+    super::submit_record(core, head, format_args!("panic: {payload}").into(), |enc| {
         enc.field_static("location", &location.as_str())
     });
 }

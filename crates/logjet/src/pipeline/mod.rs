@@ -23,13 +23,12 @@ use std::sync::{Arc, Condvar, Mutex, OnceLock, RwLock};
 use std::thread::{JoinHandle, Thread};
 use std::time::{Duration, Instant};
 
-use std::fmt;
-
 use crate::callsite::Callsite;
 use crate::encode::Encoder;
 use crate::handler::Handler;
 use crate::level::Level;
 use crate::logger::LoggerRegistry;
+use crate::message::Message;
 use crate::record::ThreadInfo;
 pub(crate) use clock::now_ns;
 use dispatch::Dispatcher;
@@ -425,7 +424,7 @@ pub(crate) fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 pub fn log_global(
     site: &'static Callsite,
     level: Level,
-    message: fmt::Arguments<'_>,
+    message: Message<'_>,
     fields: impl FnOnce(&mut Encoder<'_>),
 ) {
     submit_record(

@@ -2,7 +2,6 @@
 //! this thread's ring, and apply the overflow policy when the ring is full.
 
 use std::cell::{Cell, OnceCell, RefCell};
-use std::fmt;
 use std::io::Write as _;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, OnceLock};
@@ -14,6 +13,7 @@ use crate::callsite::Callsite;
 use crate::encode::{self, Encoder, Location};
 use crate::format::{Format, TextFormat};
 use crate::level::Level;
+use crate::message::Message;
 use crate::record::{with_record, ThreadInfo};
 
 /// This thread's rings (one per running instance it logged to) and its encode buffer.
@@ -84,7 +84,7 @@ impl Head<'_> {
 pub(crate) fn submit_record(
     core: &Core,
     head: Head<'_>,
-    message: fmt::Arguments<'_>,
+    message: Message<'_>,
     fields: impl FnOnce(&mut Encoder<'_>),
 ) {
     let timestamp = head.timestamp_ns.unwrap_or_else(now_ns);
@@ -92,6 +92,7 @@ pub(crate) fn submit_record(
     // `fields` runs once; the closure is FnMut so that the exit path below can use it when
     // the thread-local path did not run.
     let mut fields = Some(fields);
+    let mut message = Some(message);
     let mut encode_into = |buf: &mut Vec<u8>| {
         buf.clear();
         let mut enc = encode::begin_record(
@@ -100,7 +101,7 @@ pub(crate) fn submit_record(
             head.logger_id,
             timestamp,
             head.site,
-            message,
+            message.take().expect("a record is encoded once"),
         );
         if let Some(location) = head.location {
             enc.inline_location(location);

@@ -1,0 +1,133 @@
+//! Messages with bare `{}` placeholders are captured in binary and rendered on the
+//! backend; every other message is formatted on the caller. Either way the text must be
+//! exactly what `format!` gives for the same arguments, evaluated once, at the call.
+
+use std::cell::Cell;
+use std::fmt;
+
+use logjet::{Builder, CaptureSink, Handler, JsonFormat, Level, Logjet};
+
+fn start() -> (Logjet, logjet::Captured) {
+    let (sink, captured) = CaptureSink::new();
+    let lj = Builder::new()
+        .level(Level::DEBUG)
+        .handler(Handler::new("c", sink).format(JsonFormat::new()))
+        .build()
+        .unwrap();
+    (lj, captured)
+}
+
+fn messages(lj: &Logjet, captured: &logjet::Captured) -> Vec<String> {
+    lj.flush();
+    captured
+        .take()
+        .iter()
+        .map(|line| {
+            let v: serde_json::Value = serde_json::from_str(line).unwrap();
+            v["message"].as_str().unwrap().to_owned()
+        })
+        .collect()
+}
+
+struct Point(i32, i32);
+
+impl fmt::Display for Point {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "({}, {})", self.0, self.1)
+    }
+}
+
+#[test]
+fn rendered_messages_match_format_for_every_argument_type() {
+    let (lj, captured) = start();
+    let log = lj.logger("m");
+    let s = String::from("owned");
+    let r = &s;
+    let floats = [
+        0.25,
+        -0.0,
+        1e20,
+        1e-7,
+        f64::NAN,
+        f64::INFINITY,
+        f64::MIN_POSITIVE,
+        123_456_789.125,
+    ];
+    let mut expected = Vec::new();
+    macro_rules! both {
+        ($fmt:literal $(, $arg:expr)*) => {
+            logjet::info!(logger: log, $fmt $(, $arg)*);
+            expected.push(format!($fmt $(, $arg)*));
+        };
+    }
+    both!(
+        "u {} {} {} {} {}",
+        1u8,
+        u16::MAX,
+        u32::MAX,
+        u64::MAX,
+        usize::MAX
+    );
+    both!(
+        "i {} {} {} {} {}",
+        i8::MIN,
+        -1i16,
+        i32::MIN,
+        i64::MIN,
+        isize::MIN
+    );
+    both!("wide {} {}", u128::MAX, i128::MIN);
+    for f in floats {
+        both!("f64 {}", f);
+    }
+    both!("f32 {} {}", 0.1f32, f32::MAX);
+    both!("bool {} {}", true, false);
+    both!("char {} {}", 'x', '→');
+    both!("str {} {} {} {}", "lit", s, r, &s[1..]);
+    both!("display {}", Point(-3, 4));
+    both!("braces {{}} {{{}}} }}{{", 7);
+    both!("{}{}{}", 1, "", 2);
+    both!("{}", "");
+    // Not templates: formatted on the caller.
+    let id = 42;
+    both!("inline {id}");
+    both!("spec {:>6}|{:?}|{:.2}", 5, "q", 1.0f64 / 3.0);
+    both!("index {0} {0} {1}", "a", "b");
+    assert_eq!(messages(&lj, &captured), expected);
+}
+
+#[test]
+fn arguments_are_evaluated_once_and_captured_at_the_call() {
+    let (lj, captured) = start();
+    let log = lj.logger("m");
+    let calls = Cell::new(0);
+    let next = || {
+        calls.set(calls.get() + 1);
+        calls.get()
+    };
+    let mut text = String::from("before");
+    logjet::info!(logger: log, "n={} s={}", next(), text);
+    text.push_str(" and after");
+    logjet::info!(logger: log, "n={} s={}", next(), text);
+    assert_eq!(calls.get(), 2);
+    assert_eq!(
+        messages(&lj, &captured),
+        ["n=1 s=before", "n=2 s=before and after"]
+    );
+}
+
+#[test]
+fn long_arguments_are_cut_like_formatted_messages() {
+    let (lj, captured) = start();
+    let log = lj.logger("m");
+    let long = "é".repeat(20_000);
+    logjet::info!(logger: log, "a {} b {}", long, long);
+    logjet::info!(logger: log, "a {long} b {long}");
+    let got = messages(&lj, &captured);
+    assert_eq!(got.len(), 2);
+    for message in &got {
+        assert!(message.ends_with("…[truncated]"), "{}", &message[..20]);
+        assert!(message.starts_with("a éé"));
+        assert!(message.len() <= 16 * 1024 + "…[truncated]".len());
+    }
+}

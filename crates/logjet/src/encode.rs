@@ -8,6 +8,7 @@
 //! message:  static (ptr u64, len u32)  or  inline (len u32, bytes)
 //!           or, with FLAG_TEMPLATE_MESSAGE, static template then args (len u32, values)
 //! location: only when FLAG_INLINE_LOCATION: module str, file str, function str, line u32
+//!           (with FLAG_STATIC_LOCATION too, the three strings are static pointers)
 //! fields:   until the end: key (static ptr+len, or inline str), value tag u8, value
 //! ```
 //!
@@ -26,6 +27,8 @@ use crate::value::{ErrorChain, Value};
 const FLAG_STATIC_MESSAGE: u8 = 1;
 /// Module, file, function and line are stored inline (foreign records, bridges).
 const FLAG_INLINE_LOCATION: u8 = 2;
+/// The inline location's strings are `&'static str` stored as pointers.
+const FLAG_STATIC_LOCATION: u8 = 16;
 /// Something in the record was cut to respect the size limits.
 pub(crate) const FLAG_TRUNCATED: u8 = 4;
 /// The message is a `&'static str` template whose `{}` the backend fills from the
@@ -70,6 +73,14 @@ pub struct Location<'a> {
     pub function: &'a str,
     /// Line number (0 when unknown).
     pub line: u32,
+}
+
+/// The location of a record without a static call site (bridges, foreign records).
+pub(crate) enum InlineLocation<'a> {
+    /// Strings copied into the record.
+    Copied(Location<'a>),
+    /// `&'static` strings (the facades usually have them), stored as pointers.
+    Static(Location<'static>),
 }
 
 /// Writes a record's fields (and, through [`begin_record`], its header) into a byte buffer.
@@ -142,12 +153,24 @@ impl<'a> Encoder<'a> {
 
     /// Adds the location of a record that has no static call site. Must come right after
     /// [`begin_record`], before any field.
-    pub(crate) fn inline_location(&mut self, location: &Location<'_>) {
+    pub(crate) fn inline_location(&mut self, location: &InlineLocation<'_>) {
         self.buf[self.record_start + 1] |= FLAG_INLINE_LOCATION;
-        self.put_str(location.module, MAX_VALUE_BYTES);
-        self.put_str(location.file, MAX_VALUE_BYTES);
-        self.put_str(location.function, MAX_VALUE_BYTES);
-        self.buf.extend_from_slice(&location.line.to_ne_bytes());
+        let line = match location {
+            InlineLocation::Copied(l) => {
+                self.put_str(l.module, MAX_VALUE_BYTES);
+                self.put_str(l.file, MAX_VALUE_BYTES);
+                self.put_str(l.function, MAX_VALUE_BYTES);
+                l.line
+            }
+            InlineLocation::Static(l) => {
+                self.buf[self.record_start + 1] |= FLAG_STATIC_LOCATION;
+                self.put_static_str(l.module);
+                self.put_static_str(l.file);
+                self.put_static_str(l.function);
+                l.line
+            }
+        };
+        self.buf.extend_from_slice(&line.to_ne_bytes());
     }
 
     fn mark_truncated(&mut self) {
@@ -397,7 +420,7 @@ pub(crate) struct Decoded<'a> {
 }
 
 /// Reads a record written by [`begin_record`] and the encoder methods.
-pub(crate) fn decode(bytes: &[u8]) -> Decoded<'_> {
+pub(crate) fn decode<'a>(bytes: &'a [u8]) -> Decoded<'a> {
     let level = bytes[0];
     let flags = bytes[1];
     let timestamp_ns = timestamp_of(bytes);
@@ -418,9 +441,14 @@ pub(crate) fn decode(bytes: &[u8]) -> Decoded<'_> {
         MessageBytes::Text(take_str(&mut rest))
     };
     let location = if flags & FLAG_INLINE_LOCATION != 0 {
-        let module = take_str(&mut rest);
-        let file = take_str(&mut rest);
-        let function = take_str(&mut rest);
+        let take: fn(&mut &'a [u8]) -> &'a str = if flags & FLAG_STATIC_LOCATION != 0 {
+            take_static_str
+        } else {
+            take_str
+        };
+        let module = take(&mut rest);
+        let file = take(&mut rest);
+        let function = take(&mut rest);
         let line = take_u32(&mut rest);
         Location {
             module,

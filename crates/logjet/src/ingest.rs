@@ -3,7 +3,7 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::encode::Location;
+use crate::encode::{InlineLocation, Location};
 use crate::level::Level;
 use crate::pipeline::{self, Core, Head};
 use crate::value::Value;
@@ -40,7 +40,7 @@ impl ForeignRecord<'_> {
             level: self.level,
             logger_id: node.id,
             site: None,
-            location: Some(&self.location),
+            location: Some(InlineLocation::Copied(self.location)),
             timestamp_ns,
             bound: None,
         };

@@ -169,7 +169,7 @@ impl Logger {
 
     /// Used by the macros: captures one record through this logger.
     #[doc(hidden)]
-    #[inline]
+    #[inline(never)]
     pub fn __log(
         &self,
         site: &'static Callsite,

@@ -151,11 +151,17 @@ pub(crate) fn with_text<R>(message: MessageBytes<'_>, f: impl FnOnce(&str, bool)
 /// same limit as a message formatted on the caller. Returns whether it was cut.
 pub(crate) fn render(template: &str, mut args: TemplateArgs<'_>, out: &mut String) -> bool {
     let start = out.len();
-    let mut rest = template;
-    while let Some(at) = rest.find(['{', '}']) {
-        out.push_str(&rest[..at]);
-        let (brace, after) = (rest.as_bytes()[at], &rest[at + 1..]);
-        if brace == b'{' && after.starts_with('}') {
+    let bytes = template.as_bytes();
+    let (mut copied, mut i) = (0, 0);
+    while i < bytes.len() {
+        let brace = bytes[i];
+        if brace != b'{' && brace != b'}' {
+            i += 1;
+            continue;
+        }
+        // Braces are ASCII, so `i` is a char boundary.
+        out.push_str(&template[copied..i]);
+        if brace == b'{' && bytes.get(i + 1) == Some(&b'}') {
             match args.next() {
                 Some(value) => write_display(out, value),
                 None => out.push_str("{}"),
@@ -164,9 +170,10 @@ pub(crate) fn render(template: &str, mut args: TemplateArgs<'_>, out: &mut Strin
             out.push(brace as char);
         }
         // `{{`, `}}` and `{}` all take two bytes.
-        rest = &after[1.min(after.len())..];
+        i += 2;
+        copied = i.min(bytes.len());
     }
-    out.push_str(rest);
+    out.push_str(&template[copied..]);
     if out.len() - start > MAX_MESSAGE_BYTES {
         let mut cut = start + MAX_MESSAGE_BYTES;
         while !out.is_char_boundary(cut) {

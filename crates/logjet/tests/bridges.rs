@@ -26,6 +26,7 @@ fn log_and_tracing_records_reach_the_same_file_with_their_fields() {
     log::debug!(target: "noisy", "filtered out by the logger level");
     log::error!(target: "noisy", code = -3i64; "kept");
     let err = std::io::Error::other("disk full");
+    log::warn!(failure:err = err, initial = 'j', big = u128::MAX, shown:% = 1.5, debugged:? = "q"; "kinds");
     {
         let span = tracing::info_span!("request", request_id = 7u64, path = "/x");
         let _entered = span.enter();
@@ -47,7 +48,10 @@ fn log_and_tracing_records_reach_the_same_file_with_their_fields() {
         .iter()
         .map(|l| l["message"].as_str().unwrap())
         .collect();
-    assert_eq!(messages, ["native", "from log 1", "kept", "from tracing 2"]);
+    assert_eq!(
+        messages,
+        ["native", "from log 1", "kept", "kinds", "from tracing 2"]
+    );
 
     let log_line = &lines[1];
     assert_eq!(log_line["level"], "INFO");
@@ -62,7 +66,14 @@ fn log_and_tracing_records_reach_the_same_file_with_their_fields() {
     assert_eq!(lines[2]["logger"], "noisy");
     assert_eq!(lines[2]["code"], -3);
 
-    let tracing_line = &lines[3];
+    let kinds = &lines[3];
+    assert_eq!(kinds["failure"], "disk full");
+    assert_eq!(kinds["initial"], "j");
+    assert_eq!(kinds["big"], u128::MAX.to_string());
+    assert_eq!(kinds["shown"], "1.5");
+    assert_eq!(kinds["debugged"], "\"q\"");
+
+    let tracing_line = &lines[4];
     assert_eq!(tracing_line["logger"], "bridges");
     assert_eq!(tracing_line["request_id"], 7);
     assert_eq!(tracing_line["path"], "/x");
@@ -71,7 +82,7 @@ fn log_and_tracing_records_reach_the_same_file_with_their_fields() {
     assert_eq!(tracing_line["slow"], false);
     assert_eq!(tracing_line["error"], "disk full");
     let raw = std::fs::read_to_string(&path).unwrap();
-    let raw_line = raw.lines().nth(3).unwrap();
+    let raw_line = raw.lines().nth(4).unwrap();
     let pos = |key: &str| raw_line.find(&format!("\"{key}\":")).unwrap();
     assert!(
         pos("request_id") < pos("table") && pos("table") < pos("rows"),

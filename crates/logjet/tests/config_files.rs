@@ -110,3 +110,41 @@ fn rotating_handlers_append_whatever_the_mode() {
     // Without maxBytes the handler never rotates and Python honours "w".
     assert_eq!(lines(&path("never.log")), ["new"]);
 }
+
+#[test]
+fn compact_json_formatters_write_the_same_objects_without_spaces() {
+    let dir = tempfile::tempdir().unwrap();
+    let spaced = dir.path().join("spaced.jsonl");
+    let compact = dir.path().join("compact.jsonl");
+    let text = format!(
+        r#"{{
+  "version": 1,
+  "formatters": {{
+    "spaced": {{"()": "logjet.JsonFormatter", "fmt_keys": {{"level": "levelname", "logger": "name"}}}},
+    "compact": {{"()": "logjet.JsonFormatter", "fmt_keys": {{"level": "levelname", "logger": "name"}}, "compact": true}}
+  }},
+  "handlers": {{
+    "spaced": {{"class": "logging.FileHandler", "formatter": "spaced", "filename": "{}"}},
+    "compact": {{"class": "logging.FileHandler", "formatter": "compact", "filename": "{}"}}
+  }},
+  "root": {{"level": "INFO", "handlers": ["spaced", "compact"]}}
+}}"#,
+        spaced.display(),
+        compact.display()
+    );
+    let logjet = build(&text);
+    let log = logjet.logger("app");
+    logjet::info!(logger: log, "user {} logged in", 7; ip = "10.0.0.1, 10.0.0.2", latency_ms = 0.5, note = "a: b");
+    assert!(logjet.shutdown());
+    let (spaced, compact) = (lines(&spaced), lines(&compact));
+    assert_eq!((spaced.len(), compact.len()), (1, 1));
+    let parse = |line: &str| serde_json::from_str::<serde_json::Value>(line).unwrap();
+    assert_eq!(parse(&spaced[0]), parse(&compact[0]));
+    assert!(spaced[0].starts_with(r#"{"level": "INFO", "logger": "app", "#));
+    assert!(
+        compact[0].starts_with(r#"{"level":"INFO","logger":"app","message":"user 7 logged in","#)
+    );
+    assert!(compact[0].ends_with(r#""ip":"10.0.0.1, 10.0.0.2","latency_ms":0.5,"note":"a: b"}"#));
+    // Seven members: one space after each of 7 colons and 6 commas.
+    assert_eq!(spaced[0].len() - compact[0].len(), 7 + 6);
+}

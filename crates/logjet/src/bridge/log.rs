@@ -4,7 +4,7 @@
 use log::kv::{self, VisitSource};
 
 use super::{most_verbose_wanted, submit, with_target_logger, FacadeLevel};
-use crate::encode::Encoder;
+use crate::encode::{Encoder, InlineLocation, Location};
 use crate::level::Level;
 use crate::pipeline;
 use crate::value::Value;
@@ -61,15 +61,7 @@ impl log::Log for LogBridge {
             let fields = |enc: &mut Encoder<'_>| {
                 let _ = record.key_values().visit(&mut KeyValues(enc));
             };
-            submit(
-                node,
-                level,
-                record.module_path(),
-                record.file(),
-                record.line(),
-                *record.args(),
-                fields,
-            );
+            submit(node, level, location_of(record), *record.args(), fields);
         });
     }
 
@@ -78,27 +70,83 @@ impl log::Log for LogBridge {
     }
 }
 
+/// Where a `log` record comes from; the macros give `'static` strings, which the record
+/// then keeps as pointers.
+fn location_of<'a>(record: &log::Record<'a>) -> InlineLocation<'a> {
+    let line = record.line().unwrap_or(0);
+    match (record.module_path_static(), record.file_static()) {
+        (Some(module), Some(file)) => InlineLocation::Static(Location {
+            module,
+            file,
+            function: "",
+            line,
+        }),
+        _ => InlineLocation::Copied(Location {
+            module: record.module_path().unwrap_or(""),
+            file: record.file().unwrap_or(""),
+            function: "",
+            line,
+        }),
+    }
+}
+
 /// Encodes `log` key-values with their types.
 struct KeyValues<'e, 'b>(&'e mut Encoder<'b>);
 
 impl<'kvs> VisitSource<'kvs> for KeyValues<'_, '_> {
     fn visit_pair(&mut self, key: kv::Key<'kvs>, value: kv::Value<'kvs>) -> Result<(), kv::Error> {
-        let key = key.as_str();
-        if let Some(v) = value.to_u64() {
-            self.0.field(key, &Value::U64(v));
-        } else if let Some(v) = value.to_i64() {
-            self.0.field(key, &Value::I64(v));
-        } else if let Some(v) = value.to_f64() {
-            self.0.field(key, &Value::F64(v));
-        } else if let Some(v) = value.to_bool() {
-            self.0.field(key, &Value::Bool(v));
-        } else if let Some(v) = value.to_borrowed_str() {
-            self.0.field(key, &Value::Str(v));
-        } else if let Some(err) = value.to_borrowed_error() {
-            self.0.field(key, &crate::error(err));
-        } else {
-            self.0.field(key, &crate::DisplayValue(&value));
-        }
+        value.visit(TypedValue {
+            enc: self.0,
+            key: key.as_str(),
+        })
+    }
+}
+
+/// Encodes one value under its key: `log` dispatches once on the value's type (asking
+/// `to_u64`, then `to_i64`, ... would cast it up to six times).
+struct TypedValue<'a, 'e, 'b> {
+    enc: &'a mut Encoder<'b>,
+    key: &'e str,
+}
+
+impl<'v> kv::VisitValue<'v> for TypedValue<'_, '_, '_> {
+    fn visit_any(&mut self, value: kv::Value<'_>) -> Result<(), kv::Error> {
+        self.enc.field(self.key, &crate::DisplayValue(&value));
+        Ok(())
+    }
+
+    fn visit_null(&mut self) -> Result<(), kv::Error> {
+        self.enc.field(self.key, &Value::Null);
+        Ok(())
+    }
+
+    fn visit_u64(&mut self, v: u64) -> Result<(), kv::Error> {
+        self.enc.field(self.key, &Value::U64(v));
+        Ok(())
+    }
+
+    fn visit_i64(&mut self, v: i64) -> Result<(), kv::Error> {
+        self.enc.field(self.key, &Value::I64(v));
+        Ok(())
+    }
+
+    fn visit_f64(&mut self, v: f64) -> Result<(), kv::Error> {
+        self.enc.field(self.key, &Value::F64(v));
+        Ok(())
+    }
+
+    fn visit_bool(&mut self, v: bool) -> Result<(), kv::Error> {
+        self.enc.field(self.key, &Value::Bool(v));
+        Ok(())
+    }
+
+    fn visit_str(&mut self, v: &str) -> Result<(), kv::Error> {
+        self.enc.field(self.key, &Value::Str(v));
+        Ok(())
+    }
+
+    fn visit_error(&mut self, err: &(dyn std::error::Error + 'static)) -> Result<(), kv::Error> {
+        self.enc.field(self.key, &crate::error(err));
         Ok(())
     }
 }

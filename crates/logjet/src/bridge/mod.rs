@@ -10,7 +10,7 @@ use std::cell::RefCell;
 use std::fmt;
 use std::sync::Arc;
 
-use crate::encode::{Encoder, Location};
+use crate::encode::{Encoder, InlineLocation};
 use crate::level::Level;
 use crate::logger::LoggerNode;
 use crate::pipeline::{self, Head};
@@ -86,27 +86,19 @@ fn most_verbose_wanted(threshold: u32) -> Option<FacadeLevel> {
 }
 
 /// Captures a facade's record into the global instance: no static call site, so the
-/// location travels inline.
+/// location travels inline (as pointers when its strings are `'static`).
 fn submit(
     node: &LoggerNode,
     level: Level,
-    module: Option<&str>,
-    file: Option<&str>,
-    line: Option<u32>,
+    location: InlineLocation<'_>,
     message: fmt::Arguments<'_>,
     fields: impl FnOnce(&mut Encoder<'_>),
 ) {
-    let location = Location {
-        module: module.unwrap_or(""),
-        file: file.unwrap_or(""),
-        function: "",
-        line: line.unwrap_or(0),
-    };
     let head = Head {
         level,
         logger_id: node.id,
         site: None,
-        location: Some(&location),
+        location: Some(location),
         timestamp_ns: None,
         bound: None,
     };

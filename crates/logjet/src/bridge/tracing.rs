@@ -12,7 +12,7 @@ use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::Layer;
 
 use super::{most_verbose_wanted, submit, with_target_logger, FacadeLevel};
-use crate::encode::Encoder;
+use crate::encode::{Encoder, InlineLocation, Location};
 use crate::level::Level;
 use crate::logger::LoggerNode;
 use crate::pipeline;
@@ -135,12 +135,17 @@ where
             skip_message: true,
         });
     };
+    // Event metadata is `'static`: the location is stored as pointers.
+    let location = Location {
+        module: metadata.module_path().unwrap_or(""),
+        file: metadata.file().unwrap_or(""),
+        function: "",
+        line: metadata.line().unwrap_or(0),
+    };
     submit(
         node,
         level,
-        metadata.module_path(),
-        metadata.file(),
-        metadata.line(),
+        InlineLocation::Static(location),
         format_args!("{message}"),
         fields,
     );

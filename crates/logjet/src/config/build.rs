@@ -294,7 +294,7 @@ fn make_format(kind: &FormatterKind) -> Arc<dyn Format> {
             }
             Arc::new(format.utc(*utc).color(*color).with_fields(*fields))
         }
-        FormatterKind::Json { keys } => Arc::new(json_format(keys)),
+        FormatterKind::Json { keys, compact } => Arc::new(json_format(keys, *compact)),
         FormatterKind::Logfmt => Arc::new(LogfmtFormat),
     }
 }
@@ -599,7 +599,10 @@ fn describe_formatter(model: &Model, h: &HandlerSpec) -> String {
                 .map_or_else(String::new, |d| format!(", datefmt {d:?}"));
             format!("{name}: text {pattern:?}{date}")
         }
-        Some(FormatterKind::Json { keys: Some(keys) }) => {
+        Some(FormatterKind::Json {
+            keys: Some(keys),
+            compact,
+        }) => {
             let keys: Vec<String> = keys
                 .iter()
                 .map(|(k, a)| {
@@ -610,11 +613,26 @@ fn describe_formatter(model: &Model, h: &HandlerSpec) -> String {
                     }
                 })
                 .collect();
-            format!("{name}: JSON Lines, keys {}", keys.join(" "))
+            format!(
+                "{name}: JSON Lines{}, keys {}",
+                compact_note(*compact),
+                keys.join(" ")
+            )
         }
-        Some(FormatterKind::Json { keys: None }) => format!("{name}: JSON Lines, default keys"),
+        Some(FormatterKind::Json {
+            keys: None,
+            compact,
+        }) => format!("{name}: JSON Lines{}, default keys", compact_note(*compact)),
         Some(FormatterKind::Logfmt) => format!("{name}: logfmt"),
         None => name.clone(),
+    }
+}
+
+fn compact_note(compact: bool) -> &'static str {
+    if compact {
+        " (compact)"
+    } else {
+        ""
     }
 }
 

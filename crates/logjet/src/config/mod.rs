@@ -13,7 +13,7 @@
 //! * `formatters`: `format`/`fmt`, `datefmt` and `style` (`%`, `{`, `$`; the last two are
 //!   converted to `%` style) build a [`TextFormat`](crate::TextFormat). A missing
 //!   `formatter` means Python's default, `%(message)s`. Factories (`()`) name logjet's
-//!   formatters: `logjet.JsonFormatter` (`fmt_keys`, see
+//!   formatters: `logjet.JsonFormatter` (`fmt_keys`, `compact`, see
 //!   [`JsonFormat::with_keys`](crate::JsonFormat::with_keys)), `logjet.TextFormatter`
 //!   (adds `utc`, `color`: auto/always/never, `fields`: append the record's fields) and
 //!   `logjet.LogfmtFormatter`.

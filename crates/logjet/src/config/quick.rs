@@ -165,7 +165,10 @@ impl Quick {
         });
         model.formatters.push(FormatterSpec {
             name: "json".into(),
-            kind: FormatterKind::Json { keys: None },
+            kind: FormatterKind::Json {
+                keys: None,
+                compact: false,
+            },
         });
         let writer = |name: &str, formatter: &str, kind: HandlerKind| HandlerSpec {
             name: name.into(),

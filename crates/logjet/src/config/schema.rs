@@ -46,6 +46,8 @@ pub(crate) enum FormatterKind {
     },
     Json {
         keys: Option<Vec<(String, String)>>,
+        /// No spaces after `,` and `:` (see [`JsonFormat::compact`]).
+        compact: bool,
     },
     Logfmt,
 }
@@ -539,7 +541,11 @@ impl Checker {
                 self.text_formatter(&path, node)?
             }
             JSON_FORMATTER => {
-                self.map(node, &path, &["()", "class", "fmt_keys"]);
+                self.map(node, &path, &["()", "class", "fmt_keys", "compact"]);
+                let compact = match node.get("compact") {
+                    Some(v) => self.boolean(v, &format!("{path}.compact"))?,
+                    None => false,
+                };
                 let keys = match node.get("fmt_keys") {
                     None => None,
                     Some(map) => {
@@ -557,7 +563,7 @@ impl Checker {
                         Some(keys)
                     }
                 };
-                FormatterKind::Json { keys }
+                FormatterKind::Json { keys, compact }
             }
             LOGFMT_FORMATTER => {
                 self.map(node, &path, &["()", "class"]);
@@ -1450,10 +1456,15 @@ pub(crate) fn join(path: &str, key: &str) -> String {
     }
 }
 
-/// Checks that a JSON formatter's keys build (always true; kept for symmetry with text).
-pub(crate) fn json_format(keys: &Option<Vec<(String, String)>>) -> JsonFormat {
-    match keys {
+/// The JSON format a formatter entry describes.
+pub(crate) fn json_format(keys: &Option<Vec<(String, String)>>, compact: bool) -> JsonFormat {
+    let format = match keys {
         Some(keys) => JsonFormat::with_keys(keys.iter().map(|(k, a)| (k.as_str(), a.as_str()))),
         None => JsonFormat::new(),
+    };
+    if compact {
+        format.compact()
+    } else {
+        format
     }
 }

@@ -18,7 +18,14 @@ use crate::value::Value;
 #[derive(Clone, Debug)]
 pub struct JsonFormat {
     members: Vec<Member>,
+    /// Between members (`", "`, or `","` when compact).
+    comma: &'static [u8],
+    /// Between a key and its value (`": "`, or `":"` when compact).
+    colon: &'static [u8],
 }
+
+const SPACED: (&[u8], &[u8]) = (b", ", b": ");
+const COMPACT: (&[u8], &[u8]) = (b",", b":");
 
 /// One key of the object and the attribute it shows.
 #[derive(Clone, Debug)]
@@ -30,10 +37,10 @@ struct Member {
 }
 
 impl Member {
-    fn new(key: String, attribute: Attribute) -> Member {
+    fn new(key: String, attribute: Attribute, colon: &[u8]) -> Member {
         let mut prefix = Vec::with_capacity(key.len() + 4);
         write_json_str(&mut prefix, &key);
-        prefix.extend_from_slice(b": ");
+        prefix.extend_from_slice(colon);
         Member {
             key,
             prefix,
@@ -68,17 +75,37 @@ impl JsonFormat {
     {
         let mut members: Vec<Member> = fmt_keys
             .into_iter()
-            .map(|(k, a)| Member::new(k.into(), Attribute::from_python_name(a.as_ref())))
+            .map(|(k, a)| Member::new(k.into(), Attribute::from_python_name(a.as_ref()), SPACED.1))
             .collect();
         for (key, always) in [
             ("message", Attribute::Message),
             ("timestamp", Attribute::Timestamp),
         ] {
             if !members.iter().any(|m| m.attribute == always) {
-                members.push(Member::new(key.to_owned(), always));
+                members.push(Member::new(key.to_owned(), always, SPACED.1));
             }
         }
-        JsonFormat { members }
+        JsonFormat {
+            members,
+            comma: SPACED.0,
+            colon: SPACED.1,
+        }
+    }
+
+    /// Leaves out the spaces after `,` and `:` that Python's `json.dumps` writes by
+    /// default: lines about 10 % shorter, which is that much less to write.
+    pub fn compact(self) -> JsonFormat {
+        let (comma, colon) = COMPACT;
+        let members = self
+            .members
+            .into_iter()
+            .map(|m| Member::new(m.key, m.attribute, colon))
+            .collect();
+        JsonFormat {
+            members,
+            comma,
+            colon,
+        }
     }
 
     fn write_attribute(out: &mut Vec<u8>, attribute: &Attribute, record: &Record<'_>) -> bool {
@@ -116,7 +143,7 @@ impl Format for JsonFormat {
         for member in &self.members {
             let mark = out.len();
             if !empty {
-                out.extend_from_slice(b", ");
+                out.extend_from_slice(self.comma);
             }
             out.extend_from_slice(&member.prefix);
             if Self::write_attribute(out, &member.attribute, record) {
@@ -128,7 +155,7 @@ impl Format for JsonFormat {
         }
         for (name, value) in record.fields() {
             if !empty {
-                out.extend_from_slice(b", ");
+                out.extend_from_slice(self.comma);
             }
             empty = false;
             out.push(b'"');
@@ -137,7 +164,8 @@ impl Format for JsonFormat {
                 out.extend_from_slice(b"extra.");
             }
             json_str(out, name);
-            out.extend_from_slice(b"\": ");
+            out.push(b'"');
+            out.extend_from_slice(self.colon);
             write_json_value(out, value);
         }
         out.extend_from_slice(b"}\n");

@@ -1,6 +1,7 @@
 //! Formats: how a record becomes one line of bytes. They run on the backend thread.
 
 mod escape;
+mod float;
 mod json;
 mod logfmt;
 mod text;
@@ -16,6 +17,7 @@ pub(crate) use time::write_rfc3339_micros as write_timestamp;
 use crate::level::{Level, LevelName};
 use crate::record::Record;
 use crate::value::Value;
+pub(crate) use float::write_float;
 
 /// Turns a record into bytes.
 pub trait Format: Send + Sync + 'static {
@@ -163,19 +165,6 @@ pub(crate) fn write_level_name(out: &mut Vec<u8>, level: Level) {
             out.extend_from_slice(b"Level ");
             out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
         }
-    }
-}
-
-/// Shortest round-tripping decimal; `NaN`, `inf` and `-inf` spelled out.
-pub(crate) fn write_float(out: &mut Vec<u8>, v: f64) {
-    if v.is_finite() {
-        out.extend_from_slice(ryu::Buffer::new().format_finite(v).as_bytes());
-    } else if v.is_nan() {
-        out.extend_from_slice(b"NaN");
-    } else if v > 0.0 {
-        out.extend_from_slice(b"inf");
-    } else {
-        out.extend_from_slice(b"-inf");
     }
 }
 

@@ -420,7 +420,7 @@ pub(crate) fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 /// The entry point of the macros that name no logger, once [`Callsite::enabled`] said
 /// yes: captures the record into the global instance.
-#[inline]
+#[inline(never)]
 pub fn log_global(
     site: &'static Callsite,
     level: Level,

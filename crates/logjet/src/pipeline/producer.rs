@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use super::ring::{Producer, Ring};
 use super::{now_ns, Core, Overflow};
 use crate::callsite::Callsite;
-use crate::encode::{self, Encoder, Location};
+use crate::encode::{self, Encoder, InlineLocation};
 use crate::format::{Format, TextFormat};
 use crate::level::Level;
 use crate::message::Message;
@@ -58,7 +58,7 @@ pub(crate) struct Head<'a> {
     /// The macro call site, when there is one.
     pub site: Option<&'static Callsite>,
     /// Module, file, function and line, for callers without a static call site.
-    pub location: Option<&'a Location<'a>>,
+    pub location: Option<InlineLocation<'a>>,
     /// When the record was made, if not now.
     pub timestamp_ns: Option<u64>,
     /// Fields bound to the logger, already encoded.
@@ -103,7 +103,7 @@ pub(crate) fn submit_record(
             head.site,
             message.take().expect("a record is encoded once"),
         );
-        if let Some(location) = head.location {
+        if let Some(location) = &head.location {
             enc.inline_location(location);
         }
         crate::context::append_to(&mut enc);

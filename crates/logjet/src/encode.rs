@@ -180,6 +180,7 @@ impl<'a> Encoder<'a> {
     }
 
     /// Whether there is room for one more field; flags the record when there is not.
+    #[inline]
     fn has_room(&mut self) -> bool {
         if self.buf.len() - self.record_start < MAX_RECORD_BYTES {
             true
@@ -189,8 +190,10 @@ impl<'a> Encoder<'a> {
         }
     }
 
-    /// Adds a field whose key is a `&'static str` (stored as a pointer).
-    pub fn field_static(&mut self, key: &'static str, value: &dyn crate::ToField) {
+    /// Adds a field whose key is a `&'static str` (stored as a pointer). Generic and
+    /// inlined: a macro's integer field becomes a few stores.
+    #[inline]
+    pub fn field_static<T: crate::ToField + ?Sized>(&mut self, key: &'static str, value: &T) {
         if self.has_room() {
             self.buf.push(KEY_STATIC);
             self.put_static_str(key);
@@ -199,7 +202,7 @@ impl<'a> Encoder<'a> {
     }
 
     /// Adds a field whose key is copied (keys that are not `'static`).
-    pub fn field(&mut self, key: &str, value: &dyn crate::ToField) {
+    pub fn field<T: crate::ToField + ?Sized>(&mut self, key: &str, value: &T) {
         if self.has_room() {
             self.buf.push(KEY_INLINE);
             self.put_str(key, MAX_VALUE_BYTES);
@@ -217,6 +220,7 @@ impl<'a> Encoder<'a> {
     }
 
     /// Writes a value (the key was written just before).
+    #[inline]
     pub(crate) fn value(&mut self, value: Value<'_>) {
         match value {
             Value::Null => self.buf.push(TAG_NULL),
@@ -266,6 +270,7 @@ impl<'a> Encoder<'a> {
     /// Captures a message template's argument that the backend renders as `Display`
     /// would: integers, `f64`, `bool` and strings.
     #[doc(hidden)]
+    #[inline]
     pub fn template_arg(&mut self, value: Value<'_>) {
         match value {
             Value::Str(s) => {
@@ -311,6 +316,7 @@ impl<'a> Encoder<'a> {
         self.buf[count_at..count_at + 2].copy_from_slice(&count.to_ne_bytes());
     }
 
+    #[inline]
     fn put_static_str(&mut self, s: &'static str) {
         self.buf
             .extend_from_slice(&(s.as_ptr() as usize as u64).to_ne_bytes());
@@ -320,7 +326,7 @@ impl<'a> Encoder<'a> {
     fn put_str(&mut self, s: &str, limit: usize) {
         if s.len() <= limit {
             self.buf.extend_from_slice(&(s.len() as u32).to_ne_bytes());
-            self.buf.extend_from_slice(s.as_bytes());
+            crate::bytes::append(self.buf, s.as_bytes());
         } else {
             let cut = floor_char_boundary(s, limit);
             let len = cut + TRUNCATION_MARKER.len();

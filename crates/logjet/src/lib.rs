@@ -30,6 +30,7 @@
 #[cfg(any(feature = "log", feature = "tracing"))]
 pub mod bridge;
 mod builder;
+mod bytes;
 mod callsite;
 #[cfg(feature = "config")]
 pub mod config;

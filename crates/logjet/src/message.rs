@@ -13,6 +13,7 @@
 use std::cell::RefCell;
 use std::fmt::{self, Write as _};
 
+use crate::bytes::append_str;
 use crate::encode::{Encoder, MessageBytes, TemplateArgs, MAX_MESSAGE_BYTES, TRUNCATION_MARKER};
 use crate::value::Value;
 
@@ -160,7 +161,7 @@ pub(crate) fn render(template: &str, mut args: TemplateArgs<'_>, out: &mut Strin
             continue;
         }
         // Braces are ASCII, so `i` is a char boundary.
-        out.push_str(&template[copied..i]);
+        append_str(out, &template[copied..i]);
         if brace == b'{' && bytes.get(i + 1) == Some(&b'}') {
             match args.next() {
                 Some(value) => write_display(out, value),
@@ -173,7 +174,7 @@ pub(crate) fn render(template: &str, mut args: TemplateArgs<'_>, out: &mut Strin
         i += 2;
         copied = i.min(bytes.len());
     }
-    out.push_str(&template[copied..]);
+    append_str(out, &template[copied..]);
     if out.len() - start > MAX_MESSAGE_BYTES {
         let mut cut = start + MAX_MESSAGE_BYTES;
         while !out.is_char_boundary(cut) {
@@ -189,13 +190,13 @@ pub(crate) fn render(template: &str, mut args: TemplateArgs<'_>, out: &mut Strin
 /// What `{}` shows for a captured value.
 fn write_display(out: &mut String, value: Value<'_>) {
     match value {
-        Value::U64(v) => out.push_str(itoa::Buffer::new().format(v)),
-        Value::I64(v) => out.push_str(itoa::Buffer::new().format(v)),
+        Value::U64(v) => append_str(out, itoa::Buffer::new().format(v)),
+        Value::I64(v) => append_str(out, itoa::Buffer::new().format(v)),
         Value::F64(v) => {
             let _ = write!(out, "{v}");
         }
         Value::Bool(v) => out.push_str(if v { "true" } else { "false" }),
-        Value::Str(s) => out.push_str(s),
+        Value::Str(s) => append_str(out, s),
         // The capture never writes the other kinds.
         _ => {}
     }

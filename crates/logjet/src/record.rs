@@ -1,5 +1,6 @@
 //! The record as filters and formatters see it: a borrowed view of the captured bytes.
 
+use std::mem::MaybeUninit;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::encode::{FieldIter, Location};
@@ -61,29 +62,36 @@ const INLINE_FIELDS: usize = 16;
 /// Decodes encoded fields, keeping one entry per key (at the key's first position, with
 /// its last value), and calls `f` with them.
 fn with_fields<R>(encoded: &[u8], f: impl FnOnce(&[(&str, Value<'_>)]) -> R) -> R {
-    let mut inline = [("", Value::Null); INLINE_FIELDS];
-    let mut spilled: Vec<(&str, Value<'_>)> = Vec::new();
+    // Left uninitialised: a record has a handful of fields, and writing all 16 entries
+    // first would cost more than decoding them.
+    let mut inline = [const { MaybeUninit::<(&str, Value<'_>)>::uninit() }; INLINE_FIELDS];
     let mut len = 0;
+    let mut spilled: Vec<(&str, Value<'_>)> = Vec::new();
     for (key, value) in FieldIter::new(encoded) {
-        let fields: &mut [(&str, Value<'_>)] = if spilled.is_empty() {
-            &mut inline[..len]
-        } else {
-            &mut spilled
-        };
+        if !spilled.is_empty() {
+            match spilled.iter_mut().find(|(k, _)| *k == key) {
+                Some(existing) => existing.1 = value,
+                None => spilled.push((key, value)),
+            }
+            continue;
+        }
+        // SAFETY: the first `len` entries are initialised (below), and the tuple is
+        // `Copy`, so nothing needs dropping.
+        let fields: &mut [(&str, Value<'_>)] =
+            unsafe { std::slice::from_raw_parts_mut(inline.as_mut_ptr().cast(), len) };
         if let Some(existing) = fields.iter_mut().find(|(k, _)| *k == key) {
             existing.1 = value;
         } else if len < INLINE_FIELDS {
-            inline[len] = (key, value);
+            inline[len].write((key, value));
             len += 1;
         } else {
-            if spilled.is_empty() {
-                spilled.extend_from_slice(&inline);
-            }
+            spilled.extend_from_slice(fields);
             spilled.push((key, value));
         }
     }
     if spilled.is_empty() {
-        f(&inline[..len])
+        // SAFETY: as above.
+        f(unsafe { std::slice::from_raw_parts(inline.as_ptr().cast(), len) })
     } else {
         f(&spilled)
     }
@@ -156,5 +164,54 @@ impl std::fmt::Debug for Record<'_> {
             .field("message", &self.message)
             .field("fields", &self.fields().collect::<Vec<_>>())
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::encode::Encoder;
+
+    /// Keys `k0..k{n}` with values 0..n, then `again` re-set to 100 + their index.
+    fn collect(n: u64, again: &[u64]) -> Vec<(String, Value<'static>)> {
+        let keys: Vec<String> = (0..n).map(|i| format!("k{i}")).collect();
+        let mut buf = Vec::new();
+        let mut enc = Encoder::fields_only(&mut buf);
+        for (i, key) in keys.iter().enumerate() {
+            enc.field(key, &(i as u64));
+        }
+        for &i in again {
+            enc.field(&keys[i as usize], &(100 + i));
+        }
+        with_fields(&buf, |fields| {
+            fields
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        (*k).to_owned(),
+                        if let Value::U64(x) = v {
+                            Value::U64(*x)
+                        } else {
+                            Value::Null
+                        },
+                    )
+                })
+                .collect()
+        })
+    }
+
+    #[test]
+    fn repeated_keys_keep_their_first_place_and_last_value_inline_and_spilled() {
+        for n in [3, 16, 17, 40] {
+            let again = [0, 2, n - 1];
+            let fields = collect(n, &again);
+            assert_eq!(fields.len(), n as usize, "{n} keys");
+            for (i, (key, value)) in fields.iter().enumerate() {
+                let i = i as u64;
+                assert_eq!(key, &format!("k{i}"));
+                let expected = if again.contains(&i) { 100 + i } else { i };
+                assert_eq!(*value, Value::U64(expected), "{key} of {n}");
+            }
+        }
     }
 }

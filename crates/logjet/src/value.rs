@@ -76,12 +76,14 @@ pub trait ToField {
 }
 
 impl ToField for Value<'_> {
+    #[inline]
     fn encode_field(&self, enc: &mut Encoder<'_>) {
         enc.value(*self)
     }
 }
 
 impl<T: ToField + ?Sized> ToField for &T {
+    #[inline]
     fn encode_field(&self, enc: &mut Encoder<'_>) {
         (**self).encode_field(enc)
     }
@@ -90,7 +92,8 @@ impl<T: ToField + ?Sized> ToField for &T {
 macro_rules! int_fields {
     ($variant:ident as $wide:ty: $($t:ty),*) => {$(
         impl ToField for $t {
-            fn encode_field(&self, enc: &mut Encoder<'_>) {
+            #[inline]
+    fn encode_field(&self, enc: &mut Encoder<'_>) {
                 enc.value(Value::$variant(*self as $wide))
             }
         }
@@ -101,6 +104,7 @@ int_fields!(U64 as u64: u8, u16, u32, u64, usize);
 int_fields!(F64 as f64: f32, f64);
 
 impl ToField for i128 {
+    #[inline]
     fn encode_field(&self, enc: &mut Encoder<'_>) {
         match i64::try_from(*self) {
             Ok(v) => enc.value(Value::I64(v)),
@@ -110,6 +114,7 @@ impl ToField for i128 {
 }
 
 impl ToField for u128 {
+    #[inline]
     fn encode_field(&self, enc: &mut Encoder<'_>) {
         match u64::try_from(*self) {
             Ok(v) => enc.value(Value::U64(v)),
@@ -119,48 +124,56 @@ impl ToField for u128 {
 }
 
 impl ToField for bool {
+    #[inline]
     fn encode_field(&self, enc: &mut Encoder<'_>) {
         enc.value(Value::Bool(*self))
     }
 }
 
 impl ToField for char {
+    #[inline]
     fn encode_field(&self, enc: &mut Encoder<'_>) {
         enc.value(Value::Str(self.encode_utf8(&mut [0; 4])))
     }
 }
 
 impl ToField for str {
+    #[inline]
     fn encode_field(&self, enc: &mut Encoder<'_>) {
         enc.value(Value::Str(self))
     }
 }
 
 impl ToField for String {
+    #[inline]
     fn encode_field(&self, enc: &mut Encoder<'_>) {
         enc.value(Value::Str(self))
     }
 }
 
 impl ToField for std::borrow::Cow<'_, str> {
+    #[inline]
     fn encode_field(&self, enc: &mut Encoder<'_>) {
         enc.value(Value::Str(self))
     }
 }
 
 impl ToField for [u8] {
+    #[inline]
     fn encode_field(&self, enc: &mut Encoder<'_>) {
         enc.value(Value::Bytes(self))
     }
 }
 
 impl ToField for Vec<u8> {
+    #[inline]
     fn encode_field(&self, enc: &mut Encoder<'_>) {
         enc.value(Value::Bytes(self))
     }
 }
 
 impl<T: ToField> ToField for Option<T> {
+    #[inline]
     fn encode_field(&self, enc: &mut Encoder<'_>) {
         match self {
             Some(v) => v.encode_field(enc),
@@ -170,18 +183,21 @@ impl<T: ToField> ToField for Option<T> {
 }
 
 impl ToField for dyn Error + '_ {
+    #[inline]
     fn encode_field(&self, enc: &mut Encoder<'_>) {
         enc.error_value(self)
     }
 }
 
 impl ToField for dyn Error + Send + Sync + '_ {
+    #[inline]
     fn encode_field(&self, enc: &mut Encoder<'_>) {
         enc.error_value(self)
     }
 }
 
 impl ToField for std::io::Error {
+    #[inline]
     fn encode_field(&self, enc: &mut Encoder<'_>) {
         enc.error_value(self)
     }
@@ -191,6 +207,7 @@ impl ToField for std::io::Error {
 pub struct DisplayValue<T>(pub T);
 
 impl<T: fmt::Display> ToField for DisplayValue<T> {
+    #[inline]
     fn encode_field(&self, enc: &mut Encoder<'_>) {
         enc.display_value(&self.0)
     }
@@ -200,6 +217,7 @@ impl<T: fmt::Display> ToField for DisplayValue<T> {
 pub struct DebugValue<T>(pub T);
 
 impl<T: fmt::Debug> ToField for DebugValue<T> {
+    #[inline]
     fn encode_field(&self, enc: &mut Encoder<'_>) {
         enc.display_value(&format_args!("{:?}", self.0))
     }
@@ -209,6 +227,7 @@ impl<T: fmt::Debug> ToField for DebugValue<T> {
 pub struct ErrorValue<E>(pub E);
 
 impl<E: Error> ToField for ErrorValue<E> {
+    #[inline]
     fn encode_field(&self, enc: &mut Encoder<'_>) {
         enc.error_value(&self.0)
     }

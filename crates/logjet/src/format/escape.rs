@@ -2,10 +2,12 @@
 //! logfmt keys and values.
 //!
 //! Each writer scans for runs of bytes that need no escaping, classifying ASCII bytes
-//! with a 256-entry table, and copies every run with a single `extend_from_slice`.
+//! with a 256-entry table, and copies every run with a single append.
 //! The only non-ASCII characters that ever need escaping are the C1 controls
 //! (U+0080–U+009F, encoded `C2 80`..`C2 9F`) and U+2028/U+2029 (`E2 80 A8`/`E2 80 A9`),
 //! so only the lead bytes `C2` and `E2` need a closer look.
+
+use crate::bytes::append;
 
 /// Table class: the byte is copied as is.
 const PASS: u8 = 0;
@@ -215,12 +217,12 @@ fn escape_with(out: &mut Vec<u8>, s: &str, table: &Table, style: Style) {
             i += 1;
             continue;
         }
-        out.extend_from_slice(&bytes[start..i]);
+        append(out, &bytes[start..i]);
         push_escape(out, special_code_point(bytes, i, len), style);
         i += len;
         start = i;
     }
-    out.extend_from_slice(&bytes[start..]);
+    append(out, &bytes[start..]);
 }
 
 /// Whether `s` contains any character that `table` flags.

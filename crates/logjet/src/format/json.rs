@@ -3,6 +3,7 @@
 use super::escape::{json_bytes_lossy, json_str};
 use super::time::write_rfc3339_micros;
 use super::{write_float, write_level_name, Attribute, Format};
+use crate::bytes::append;
 use crate::record::Record;
 use crate::value::Value;
 
@@ -18,6 +19,9 @@ use crate::value::Value;
 #[derive(Clone, Debug)]
 pub struct JsonFormat {
     members: Vec<Member>,
+    /// Bit `min(len, 63)` set for each member key's length: most field names match no
+    /// length, which settles that they do not collide without comparing strings.
+    key_lengths: u64,
     /// Between members (`", "`, or `","` when compact).
     comma: &'static [u8],
     /// Between a key and its value (`": "`, or `":"` when compact).
@@ -86,6 +90,7 @@ impl JsonFormat {
             }
         }
         JsonFormat {
+            key_lengths: key_lengths(&members),
             members,
             comma: SPACED.0,
             colon: SPACED.1,
@@ -102,6 +107,7 @@ impl JsonFormat {
             .map(|m| Member::new(m.key, m.attribute, colon))
             .collect();
         JsonFormat {
+            key_lengths: self.key_lengths,
             members,
             comma,
             colon,
@@ -143,9 +149,9 @@ impl Format for JsonFormat {
         for member in &self.members {
             let mark = out.len();
             if !empty {
-                out.extend_from_slice(self.comma);
+                append(out, self.comma);
             }
-            out.extend_from_slice(&member.prefix);
+            append(out, &member.prefix);
             if Self::write_attribute(out, &member.attribute, record) {
                 empty = false;
             } else {
@@ -155,21 +161,31 @@ impl Format for JsonFormat {
         }
         for (name, value) in record.fields() {
             if !empty {
-                out.extend_from_slice(self.comma);
+                append(out, self.comma);
             }
             empty = false;
             out.push(b'"');
-            if self.members.iter().any(|m| m.key == name) {
+            if self.key_lengths & length_bit(name) != 0
+                && self.members.iter().any(|m| m.key == name)
+            {
                 // Keep keys unique: a field named like one of the format's keys moves aside.
                 out.extend_from_slice(b"extra.");
             }
             json_str(out, name);
             out.push(b'"');
-            out.extend_from_slice(self.colon);
+            append(out, self.colon);
             write_json_value(out, value);
         }
         out.extend_from_slice(b"}\n");
     }
+}
+
+fn length_bit(key: &str) -> u64 {
+    1 << key.len().min(63)
+}
+
+fn key_lengths(members: &[Member]) -> u64 {
+    members.iter().fold(0, |bits, m| bits | length_bit(&m.key))
 }
 
 fn write_json_str(out: &mut Vec<u8>, s: &str) {
@@ -183,8 +199,8 @@ fn write_json_str(out: &mut Vec<u8>, s: &str) {
 pub(crate) fn write_json_value(out: &mut Vec<u8>, value: Value<'_>) {
     match value {
         Value::Null => out.extend_from_slice(b"null"),
-        Value::I64(v) => out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes()),
-        Value::U64(v) => out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes()),
+        Value::I64(v) => append(out, itoa::Buffer::new().format(v).as_bytes()),
+        Value::U64(v) => append(out, itoa::Buffer::new().format(v).as_bytes()),
         Value::F64(v) if v.is_finite() => write_float(out, v),
         Value::F64(v) => {
             out.push(b'"');

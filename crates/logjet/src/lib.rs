@@ -15,7 +15,7 @@
 //!     .handler(Handler::file("logs/app.jsonl")?)
 //!     .init()?;
 //! let user_id = 42;
-//! logjet::info!("user {user_id} logged in"; user_id, ip = "10.0.0.1", latency_ms = 3.5);
+//! logjet::info!("user {} logged in", user_id; user_id, ip = "10.0.0.1", latency_ms = 3.5);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!

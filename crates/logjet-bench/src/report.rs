@@ -172,7 +172,9 @@ pub fn main(args: &[String]) -> i32 {
     let mut rows: Vec<(&'static Variant, Row)> =
         variants.iter().map(|v| (*v, Row::default())).collect();
     // Runs are interleaved (run 1 of every library, then run 2...) so that a slow period
-    // of the machine does not fall on one library only.
+    // of the machine does not fall on one library only, and each run starts one row
+    // further down, so that no library always runs right after the floods.
+    let row_count = rows.len();
     for run in 0..options.runs {
         for workload in [
             Workload::Throughput,
@@ -183,7 +185,8 @@ pub fn main(args: &[String]) -> i32 {
             if matches!(workload, Workload::Disabled | Workload::Flood) && run > 0 {
                 continue;
             }
-            for (variant, row) in &mut rows {
+            for i in 0..row_count {
+                let (variant, row) = &mut rows[(i + run) % row_count];
                 if workload == Workload::Flood && !variant.flood {
                     continue;
                 }
@@ -294,6 +297,10 @@ fn run_child(
     if !keep {
         let _ = std::fs::remove_dir_all(dir);
     }
+    // The next child must not pay for writing back this one's output (a flood leaves
+    // gigabytes of dirty pages): wait until the kernel has written everything.
+    // SAFETY: sync has no preconditions.
+    unsafe { libc::sync() };
     RunResult { values, problems }
 }
 

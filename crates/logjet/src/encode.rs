@@ -107,11 +107,13 @@ pub(crate) fn begin_record<'a>(
         Message::Formatted(_) => 0,
         Message::Template(..) => FLAG_TEMPLATE_MESSAGE,
     };
-    buf.extend_from_slice(&[level, flags, 0, 0]);
-    buf.extend_from_slice(&logger_id.to_ne_bytes());
-    buf.extend_from_slice(&timestamp_ns.to_ne_bytes());
     let callsite_addr = callsite.map_or(0u64, |c| c as *const Callsite as usize as u64);
-    buf.extend_from_slice(&callsite_addr.to_ne_bytes());
+    let mut header = [0u8; HEADER_LEN];
+    header[..2].copy_from_slice(&[level, flags]);
+    header[4..8].copy_from_slice(&logger_id.to_ne_bytes());
+    header[8..16].copy_from_slice(&timestamp_ns.to_ne_bytes());
+    header[16..].copy_from_slice(&callsite_addr.to_ne_bytes());
+    buf.extend_from_slice(&header);
     let mut enc = Encoder {
         buf,
         record_start,
@@ -180,7 +182,7 @@ impl<'a> Encoder<'a> {
     }
 
     /// Whether there is room for one more field; flags the record when there is not.
-    #[inline]
+    #[inline(always)]
     fn has_room(&mut self) -> bool {
         if self.buf.len() - self.record_start < MAX_RECORD_BYTES {
             true
@@ -192,11 +194,12 @@ impl<'a> Encoder<'a> {
 
     /// Adds a field whose key is a `&'static str` (stored as a pointer). Generic and
     /// inlined: a macro's integer field becomes a few stores.
-    #[inline]
+    #[inline(always)]
     pub fn field_static<T: crate::ToField + ?Sized>(&mut self, key: &'static str, value: &T) {
         if self.has_room() {
-            self.buf.push(KEY_STATIC);
-            self.put_static_str(key);
+            let mut head = [KEY_STATIC; 13];
+            head[1..].copy_from_slice(&static_str_bytes(key));
+            self.buf.extend_from_slice(&head);
             value.encode_field(self);
         }
     }
@@ -220,22 +223,13 @@ impl<'a> Encoder<'a> {
     }
 
     /// Writes a value (the key was written just before).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn value(&mut self, value: Value<'_>) {
         match value {
             Value::Null => self.buf.push(TAG_NULL),
-            Value::I64(v) => {
-                self.buf.push(TAG_I64);
-                self.buf.extend_from_slice(&v.to_ne_bytes());
-            }
-            Value::U64(v) => {
-                self.buf.push(TAG_U64);
-                self.buf.extend_from_slice(&v.to_ne_bytes());
-            }
-            Value::F64(v) => {
-                self.buf.push(TAG_F64);
-                self.buf.extend_from_slice(&v.to_ne_bytes());
-            }
+            Value::I64(v) => self.put_tagged(TAG_I64, v.to_ne_bytes()),
+            Value::U64(v) => self.put_tagged(TAG_U64, v.to_ne_bytes()),
+            Value::F64(v) => self.put_tagged(TAG_F64, v.to_ne_bytes()),
             Value::Bool(v) => self.buf.extend_from_slice(&[TAG_BOOL, v as u8]),
             Value::Str(s) => {
                 self.buf.push(TAG_STR);
@@ -316,11 +310,17 @@ impl<'a> Encoder<'a> {
         self.buf[count_at..count_at + 2].copy_from_slice(&count.to_ne_bytes());
     }
 
-    #[inline]
+    #[inline(always)]
     fn put_static_str(&mut self, s: &'static str) {
-        self.buf
-            .extend_from_slice(&(s.as_ptr() as usize as u64).to_ne_bytes());
-        self.buf.extend_from_slice(&(s.len() as u32).to_ne_bytes());
+        self.buf.extend_from_slice(&static_str_bytes(s));
+    }
+
+    /// A tag and an 8-byte value in one append (one capacity check, two stores).
+    #[inline(always)]
+    fn put_tagged(&mut self, tag: u8, value: [u8; 8]) {
+        let mut bytes = [tag; 9];
+        bytes[1..].copy_from_slice(&value);
+        self.buf.extend_from_slice(&bytes);
     }
 
     fn put_str(&mut self, s: &str, limit: usize) {
@@ -359,6 +359,15 @@ impl<'a> Encoder<'a> {
         self.buf[len_at..len_at + 4].copy_from_slice(&len.to_ne_bytes());
         cut
     }
+}
+
+/// A `&'static str` as stored: its address and its length.
+#[inline(always)]
+fn static_str_bytes(s: &'static str) -> [u8; 12] {
+    let mut bytes = [0; 12];
+    bytes[..8].copy_from_slice(&(s.as_ptr() as usize as u64).to_ne_bytes());
+    bytes[8..].copy_from_slice(&(s.len() as u32).to_ne_bytes());
+    bytes
 }
 
 /// A `fmt::Write` into the record that stops at a byte limit, on a char boundary.

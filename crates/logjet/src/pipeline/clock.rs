@@ -9,8 +9,10 @@
 //! the mapping follows the counter's measured rate; each refresh re-anchors it to the
 //! system clock, so clock steps and NTP slewing show within a second.
 //!
-//! Until the first calibration is published (a millisecond after the first backend
-//! starts), and on CPUs without an invariant counter, calls read `SystemTime`.
+//! Until the first calibration is published (a millisecond after the first call or
+//! backend round), on CPUs without an invariant counter, and when no backend has
+//! refreshed the mapping for a few seconds (synchronous mode), calls read `SystemTime`;
+//! a call that finds the mapping stale refreshes it, if no other thread is doing so.
 
 use std::sync::atomic::{fence, AtomicU64, Ordering};
 use std::sync::Mutex;
@@ -31,6 +33,8 @@ struct Mapping {
     anchor_ns: AtomicU64,
     /// Nanoseconds per tick, as a 32.32 fixed-point number.
     ns_per_tick: AtomicU64,
+    /// Ticks after the anchor beyond which the mapping is no longer trusted.
+    stale_after: AtomicU64,
 }
 
 static MAPPING: Mapping = Mapping {
@@ -38,6 +42,7 @@ static MAPPING: Mapping = Mapping {
     anchor_ticks: AtomicU64::new(0),
     anchor_ns: AtomicU64::new(0),
     ns_per_tick: AtomicU64::new(0),
+    stale_after: AtomicU64::new(0),
 };
 
 /// The calibrating side: the first sample (the rate is measured over the whole time since
@@ -52,18 +57,23 @@ static CALIBRATION: Mutex<Calibration> = Mutex::new(Calibration {
     next_due_ticks: 0,
 });
 
-/// How long the first rate measurement takes (a backend thread spins for it once).
+/// The shortest time over which the counter's rate is first measured.
 const FIRST_WINDOW: Duration = Duration::from_millis(1);
 /// How often the mapping is refreshed once calibrated.
 const REFRESH_EVERY: Duration = Duration::from_secs(1);
+/// A mapping not refreshed for this many refresh periods is not used.
+const STALE_AFTER_PERIODS: u64 = 3;
 
 /// The wall clock in nanoseconds since the Unix epoch, as cheaply as this CPU allows.
 #[inline]
 pub(crate) fn now_ns() -> u64 {
-    match counter::read() {
-        Some(ticks) => from_ticks(ticks).unwrap_or_else(system_ns),
-        None => system_ns(),
+    if let Some(ticks) = counter::read() {
+        if let Some(ns) = from_ticks(ticks) {
+            return ns;
+        }
+        refresh();
     }
+    system_ns()
 }
 
 #[inline]
@@ -76,8 +86,14 @@ fn from_ticks(ticks: u64) -> Option<u64> {
         let anchor_ticks = MAPPING.anchor_ticks.load(Ordering::Relaxed);
         let anchor_ns = MAPPING.anchor_ns.load(Ordering::Relaxed);
         let ns_per_tick = MAPPING.ns_per_tick.load(Ordering::Relaxed);
+        let stale_after = MAPPING.stale_after.load(Ordering::Relaxed);
         fence(Ordering::Acquire);
         if seq & 1 == 0 && MAPPING.seq.load(Ordering::Relaxed) == seq {
+            if ticks.wrapping_sub(anchor_ticks) > stale_after
+                && anchor_ticks.wrapping_sub(ticks) > stale_after
+            {
+                return None;
+            }
             // A counter read a little before the anchor (another core, just before a
             // refresh) maps a little before the anchor's time.
             let delta = ticks.wrapping_sub(anchor_ticks) as i64;
@@ -121,8 +137,9 @@ impl Sample {
     }
 }
 
-/// Called by each backend thread once per round: refreshes the mapping when it is due.
-/// The very first call spins for [`FIRST_WINDOW`] to measure the counter's rate.
+/// Refreshes the mapping when it is due; called by each backend thread once per round,
+/// and by a caller that found the mapping missing or stale. Never waits: if another
+/// thread is refreshing, it returns.
 pub(crate) fn refresh() {
     let Some(now_ticks) = counter::read() else {
         return;
@@ -133,20 +150,14 @@ pub(crate) fn refresh() {
     if calibration.first.is_some() && now_ticks < calibration.next_due_ticks {
         return; // not due yet
     }
-    let first = match calibration.first {
-        Some(first) => first,
-        None => {
-            let Some(first) = Sample::take() else {
-                return;
-            };
-            calibration.first = Some(first);
-            let until = std::time::Instant::now() + FIRST_WINDOW;
-            while std::time::Instant::now() < until {
-                std::hint::spin_loop();
-            }
-            first
-        }
+    let Some(first) = calibration.first else {
+        // The rate is measured from here, once enough time has passed.
+        calibration.first = Sample::take();
+        return;
     };
+    if system_ns().saturating_sub(first.ns) < FIRST_WINDOW.as_nanos() as u64 {
+        return;
+    }
     let Some(now) = Sample::take() else {
         return;
     };
@@ -156,19 +167,20 @@ pub(crate) fn refresh() {
         return;
     }
     let ns_per_tick = (((ns as u128) << 32) / ticks as u128) as u64;
-    publish(now, ns_per_tick);
-    let ticks_per_refresh = (REFRESH_EVERY.as_nanos() << 32) / ns_per_tick.max(1) as u128;
-    calibration.next_due_ticks = now.ticks.wrapping_add(ticks_per_refresh as u64);
+    let ticks_per_refresh = ((REFRESH_EVERY.as_nanos() << 32) / ns_per_tick.max(1) as u128) as u64;
+    publish(now, ns_per_tick, ticks_per_refresh * STALE_AFTER_PERIODS);
+    calibration.next_due_ticks = now.ticks.wrapping_add(ticks_per_refresh);
 }
 
 /// Writes a new mapping; only called under the `CALIBRATION` lock.
-fn publish(anchor: Sample, ns_per_tick: u64) {
+fn publish(anchor: Sample, ns_per_tick: u64, stale_after: u64) {
     let writing = MAPPING.seq.load(Ordering::Relaxed) + 1;
     MAPPING.seq.store(writing, Ordering::Relaxed);
     fence(Ordering::Release);
     MAPPING.anchor_ticks.store(anchor.ticks, Ordering::Relaxed);
     MAPPING.anchor_ns.store(anchor.ns, Ordering::Relaxed);
     MAPPING.ns_per_tick.store(ns_per_tick, Ordering::Relaxed);
+    MAPPING.stale_after.store(stale_after, Ordering::Relaxed);
     MAPPING.seq.store(writing + 1, Ordering::Release);
 }
 
@@ -207,11 +219,25 @@ mod counter {
 mod tests {
     use super::*;
 
+    /// Calls `now_ns` until the first calibration is published.
+    fn calibrated() -> bool {
+        if counter::read().is_none() {
+            return false; // no invariant counter: `now_ns` is the system clock itself
+        }
+        for _ in 0..100 {
+            now_ns();
+            if MAPPING.seq.load(Ordering::Acquire) != 0 {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        panic!("no calibration published after 100 ms of calls");
+    }
+
     #[test]
     fn counter_time_follows_the_system_clock() {
-        refresh();
-        if counter::read().is_none() {
-            return; // no invariant counter: `now_ns` is the system clock itself
+        if !calibrated() {
+            return;
         }
         for _ in 0..3 {
             std::thread::sleep(Duration::from_millis(20));
@@ -226,5 +252,36 @@ mod tests {
                 "{before} <= {stamped} <= {after}"
             );
         }
+    }
+
+    #[test]
+    fn a_stale_mapping_is_not_used_and_the_next_call_refreshes_it() {
+        if !calibrated() {
+            return;
+        }
+        {
+            let mut calibration = CALIBRATION.lock().unwrap();
+            // A mapping that claims the epoch and went stale one tick after its anchor.
+            let anchor = Sample::take().unwrap();
+            publish(Sample { ns: 0, ..anchor }, 1 << 32, 1);
+            std::thread::sleep(Duration::from_millis(1));
+            let (before, stamped) = (system_ns(), now_ns());
+            assert!(
+                stamped >= before,
+                "the stale mapping was used: {stamped} < {before}"
+            );
+            calibration.next_due_ticks = 0;
+        }
+        now_ns();
+        let anchor_ns = MAPPING.anchor_ns.load(Ordering::Relaxed);
+        assert!(
+            anchor_ns > 0,
+            "the first call after the lock was released re-anchored it"
+        );
+        let (before, stamped) = (system_ns(), now_ns());
+        assert!(
+            stamped.abs_diff(before) < 2_000_000,
+            "{stamped} vs {before}"
+        );
     }
 }

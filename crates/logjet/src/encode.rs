@@ -20,7 +20,7 @@ use std::error::Error;
 use std::fmt::{self, Write as _};
 
 use crate::callsite::Callsite;
-use crate::message::Message;
+use crate::message::{ArgEncoder, Message};
 use crate::value::{ErrorChain, Value};
 
 /// The message is a `&'static str` stored as a pointer.
@@ -132,8 +132,10 @@ pub(crate) fn begin_record<'a>(
             enc.put_static_str(template);
             let len_at = enc.buf.len();
             enc.buf.extend_from_slice(&0u32.to_ne_bytes());
-            enc.arg_budget = MAX_MESSAGE_BYTES;
-            capture(&mut enc);
+            // More than the message may hold, so that a cut argument makes the rendered
+            // message longer than the limit even after rounding to a char boundary.
+            enc.arg_budget = MAX_MESSAGE_BYTES + 4;
+            capture(&mut ArgEncoder(&mut enc));
             enc.arg_budget = 0;
             let len = (enc.buf.len() - len_at - 4) as u32;
             enc.buf[len_at..len_at + 4].copy_from_slice(&len.to_ne_bytes());
@@ -262,31 +264,30 @@ impl<'a> Encoder<'a> {
     }
 
     /// Captures a message template's argument that the backend renders as `Display`
-    /// would: integers, `f64`, `bool` and strings.
-    #[doc(hidden)]
+    /// would: integers, `f64`, `bool` and strings. Text is cut without a marker: the
+    /// budget exceeds the message limit, so the rendered message is then cut (and marked)
+    /// once, where any message is.
     #[inline]
-    pub fn template_arg(&mut self, value: Value<'_>) {
+    pub(crate) fn template_arg(&mut self, value: Value<'_>) {
         match value {
             Value::Str(s) => {
                 self.buf.push(TAG_STR);
-                let limit = self.arg_budget;
-                self.put_str(s, limit);
-                self.arg_budget -= s.len().min(limit);
+                let kept = &s[..floor_char_boundary(s, self.arg_budget)];
+                self.buf
+                    .extend_from_slice(&(kept.len() as u32).to_ne_bytes());
+                crate::bytes::append(self.buf, kept.as_bytes());
+                self.arg_budget -= kept.len();
             }
             other => self.value(other),
         }
     }
 
     /// Captures a message template's argument of any other type: its `Display` text.
-    #[doc(hidden)]
-    pub fn template_arg_display(&mut self, value: &dyn fmt::Display) {
+    pub(crate) fn template_arg_display(&mut self, value: &dyn fmt::Display) {
         self.buf.push(TAG_STR);
         let start = self.buf.len();
-        if self.put_formatted(format_args!("{value}"), self.arg_budget) {
-            self.mark_truncated();
-        }
-        let written = self.buf.len() - start - 4;
-        self.arg_budget = self.arg_budget.saturating_sub(written);
+        self.put_formatted_text(format_args!("{value}"), self.arg_budget);
+        self.arg_budget -= self.buf.len() - start - 4;
     }
 
     /// Writes an error and the messages of its `source()` chain.
@@ -341,6 +342,19 @@ impl<'a> Encoder<'a> {
     /// Returns whether the text was cut.
     fn put_formatted(&mut self, args: fmt::Arguments<'_>, limit: usize) -> bool {
         let len_at = self.buf.len();
+        let cut = self.put_formatted_text(args, limit);
+        if cut {
+            self.buf.extend_from_slice(TRUNCATION_MARKER.as_bytes());
+            let len = (self.buf.len() - len_at - 4) as u32;
+            self.buf[len_at..len_at + 4].copy_from_slice(&len.to_ne_bytes());
+        }
+        cut
+    }
+
+    /// Formats `args` as a length-prefixed string of at most `limit` bytes, without a
+    /// marker where it was cut. Returns whether it was cut.
+    fn put_formatted_text(&mut self, args: fmt::Arguments<'_>, limit: usize) -> bool {
+        let len_at = self.buf.len();
         self.buf.extend_from_slice(&0u32.to_ne_bytes());
         let mut writer = CappedWriter {
             buf: self.buf,
@@ -352,9 +366,6 @@ impl<'a> Encoder<'a> {
         // the text written so far is kept.
         let _ = writer.write_fmt(args);
         let cut = writer.cut;
-        if cut {
-            self.buf.extend_from_slice(TRUNCATION_MARKER.as_bytes());
-        }
         let len = (self.buf.len() - len_at - 4) as u32;
         self.buf[len_at..len_at + 4].copy_from_slice(&len.to_ne_bytes());
         cut

@@ -158,6 +158,8 @@ pub fn stats() -> Stats {
 pub mod __private {
     pub use crate::callsite::Callsite;
     pub use crate::encode::Encoder;
-    pub use crate::message::{is_positional_template, Arg, CaptureDisplay, CaptureTyped, Message};
+    pub use crate::message::{
+        is_positional_template, Arg, ArgEncoder, CaptureAny, CaptureDisplay, CaptureTyped, Message,
+    };
     pub use crate::pipeline::log_global;
 }

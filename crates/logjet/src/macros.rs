@@ -66,17 +66,30 @@ macro_rules! __with_message {
     };
     (|$message:ident| $submit:expr, $fmt:literal $(, $arg:expr)+) => {
         if const { $crate::__private::is_positional_template($fmt, [$(::std::stringify!($arg)),+].len()) } {
-            $crate::__with_message!(@submit |$message| $submit, $crate::__private::Message::Template(
-                $fmt,
-                &mut |__logjet_args: &mut $crate::__private::Encoder<'_>| {
-                    #[allow(unused_imports)]
-                    use $crate::__private::{CaptureDisplay as _, CaptureTyped as _};
-                    $((&$crate::__private::Arg(&$arg)).__logjet_capture(__logjet_args);)+
-                },
-            ))
+            $crate::__with_message!(@bind |$message| $submit, $fmt, [] $($arg,)+)
         } else {
             $crate::__with_message!(@submit |$message| $submit, $crate::__private::Message::Formatted(::std::format_args!($fmt $(, $arg)+)))
         }
+    };
+    // Each argument is evaluated here, in the caller's function (so `?` and `.await` work),
+    // once, and borrowed for the capture; each level's `__logjet_arg` is a binding of its own.
+    (@bind |$message:ident| $submit:expr, $fmt:literal, [$($bound:ident)*] $head:expr, $($tail:expr,)*) => {
+        match &$head {
+            __logjet_arg => $crate::__with_message!(@bind |$message| $submit, $fmt, [$($bound)* __logjet_arg] $($tail,)*),
+        }
+    };
+    // The capture picks, per argument, the first of: a type the backend renders itself, any
+    // `Display` type (formatted now), anything else (only reachable in the branch that a
+    // message with other placeholders never takes, where it must still type-check).
+    (@bind |$message:ident| $submit:expr, $fmt:literal, [$($bound:ident)*]) => {
+        $crate::__with_message!(@submit |$message| $submit, $crate::__private::Message::Template(
+            $fmt,
+            &mut |__logjet_args: &mut $crate::__private::ArgEncoder<'_, '_>| {
+                #[allow(unused_imports)]
+                use $crate::__private::{CaptureAny as _, CaptureDisplay as _, CaptureTyped as _};
+                $((&&&$crate::__private::Arg($bound)).__logjet_capture(__logjet_args);)*
+            },
+        ))
     };
     // A `match` keeps the message's temporaries alive until the record is captured.
     (@submit |$message:ident| $submit:expr, $value:expr) => {

@@ -23,7 +23,7 @@ pub enum Message<'a> {
     /// Formatted on the caller (a plain string literal is kept as a pointer).
     Formatted(fmt::Arguments<'a>),
     /// A template of `{}` placeholders and the closure that captures its arguments.
-    Template(&'static str, &'a mut dyn FnMut(&mut Encoder<'_>)),
+    Template(&'static str, &'a mut dyn FnMut(&mut ArgEncoder<'_, '_>)),
 }
 
 impl<'a> From<fmt::Arguments<'a>> for Message<'a> {
@@ -58,42 +58,71 @@ pub const fn is_positional_template(template: &str, args: usize) -> bool {
     placeholders == args && args <= u8::MAX as usize
 }
 
+/// Where a template's arguments are captured. It writes argument values only, so a
+/// capture cannot put anything else into the record.
+#[doc(hidden)]
+pub struct ArgEncoder<'e, 'b>(pub(crate) &'e mut Encoder<'b>);
+
+impl ArgEncoder<'_, '_> {
+    #[inline]
+    fn typed(&mut self, value: Value<'_>) {
+        self.0.template_arg(value);
+    }
+
+    #[inline]
+    fn display(&mut self, value: &dyn fmt::Display) {
+        self.0.template_arg_display(value);
+    }
+}
+
 /// A template argument, borrowed, for the capture traits below.
 #[doc(hidden)]
 pub struct Arg<'a, T: ?Sized>(pub &'a T);
 
-/// Capture of the types the backend renders itself. Method resolution picks this impl
-/// over [`CaptureDisplay`] when the argument's type has one (it needs no auto-ref).
+/// Capture of the types the backend renders itself. The macros call the capture on
+/// `&&&Arg`; method resolution takes the impl that needs the fewest dereferences, so this
+/// one wins over [`CaptureDisplay`], which wins over [`CaptureAny`].
 #[doc(hidden)]
 pub trait CaptureTyped {
-    fn __logjet_capture(&self, enc: &mut Encoder<'_>);
+    fn __logjet_capture(&self, args: &mut ArgEncoder<'_, '_>);
 }
 
 /// Capture of any other `Display` type: its text, formatted on the caller.
 #[doc(hidden)]
 pub trait CaptureDisplay {
-    fn __logjet_capture(&self, enc: &mut Encoder<'_>);
+    fn __logjet_capture(&self, args: &mut ArgEncoder<'_, '_>);
+}
+
+/// A type that is not `Display`. Only the branch of the macros that a message with other
+/// placeholders (`{:?}`) never takes can pick it; it exists so that branch type-checks.
+#[doc(hidden)]
+pub trait CaptureAny {
+    fn __logjet_capture(&self, args: &mut ArgEncoder<'_, '_>);
 }
 
 impl<T: fmt::Display + ?Sized> CaptureDisplay for &Arg<'_, T> {
     #[inline]
-    fn __logjet_capture(&self, enc: &mut Encoder<'_>) {
-        enc.template_arg_display(&self.0);
+    fn __logjet_capture(&self, args: &mut ArgEncoder<'_, '_>) {
+        args.display(&self.0);
     }
+}
+
+impl<T: ?Sized> CaptureAny for Arg<'_, T> {
+    fn __logjet_capture(&self, _: &mut ArgEncoder<'_, '_>) {}
 }
 
 macro_rules! capture_as {
     ($variant:ident as $as:ty: $($ty:ty),*) => {$(
-        impl CaptureTyped for Arg<'_, $ty> {
+        impl CaptureTyped for &&Arg<'_, $ty> {
             #[inline]
-            fn __logjet_capture(&self, enc: &mut Encoder<'_>) {
-                enc.template_arg(Value::$variant(*self.0 as $as));
+            fn __logjet_capture(&self, args: &mut ArgEncoder<'_, '_>) {
+                args.typed(Value::$variant(*self.0 as $as));
             }
         }
-        impl CaptureTyped for Arg<'_, &$ty> {
+        impl CaptureTyped for &&Arg<'_, &$ty> {
             #[inline]
-            fn __logjet_capture(&self, enc: &mut Encoder<'_>) {
-                enc.template_arg(Value::$variant(**self.0 as $as));
+            fn __logjet_capture(&self, args: &mut ArgEncoder<'_, '_>) {
+                args.typed(Value::$variant(**self.0 as $as));
             }
         }
     )*};
@@ -104,17 +133,17 @@ capture_as!(I64 as i64: i8, i16, i32, i64, isize);
 capture_as!(F64 as f64: f64);
 capture_as!(Bool as bool: bool);
 
-impl CaptureTyped for Arg<'_, &str> {
+impl CaptureTyped for &&Arg<'_, &str> {
     #[inline]
-    fn __logjet_capture(&self, enc: &mut Encoder<'_>) {
-        enc.template_arg(Value::Str(self.0));
+    fn __logjet_capture(&self, args: &mut ArgEncoder<'_, '_>) {
+        args.typed(Value::Str(self.0));
     }
 }
 
-impl CaptureTyped for Arg<'_, String> {
+impl CaptureTyped for &&Arg<'_, String> {
     #[inline]
-    fn __logjet_capture(&self, enc: &mut Encoder<'_>) {
-        enc.template_arg(Value::Str(self.0));
+    fn __logjet_capture(&self, args: &mut ArgEncoder<'_, '_>) {
+        args.typed(Value::Str(self.0));
     }
 }
 
@@ -255,10 +284,10 @@ mod tests {
     #[test]
     fn rendering_fills_placeholders_in_order_and_unescapes_braces() {
         let mut buf = Vec::new();
-        let mut capture = |enc: &mut Encoder<'_>| {
-            enc.template_arg(Value::U64(1));
-            enc.template_arg(Value::F64(1e20));
-            enc.template_arg(Value::Str("x"));
+        let mut capture = |args: &mut ArgEncoder<'_, '_>| {
+            args.typed(Value::U64(1));
+            args.typed(Value::F64(1e20));
+            args.typed(Value::Str("x"));
         };
         crate::encode::begin_record(
             &mut buf,

@@ -26,7 +26,8 @@ fn log_and_tracing_records_reach_the_same_file_with_their_fields() {
     log::debug!(target: "noisy", "filtered out by the logger level");
     log::error!(target: "noisy", code = -3i64; "kept");
     let err = std::io::Error::other("disk full");
-    log::warn!(failure:err = err, initial = 'j', big = u128::MAX, shown:% = 1.5, debugged:? = "q"; "kinds");
+    let chained = UploadFailed(std::io::Error::other("no space left"));
+    log::warn!(failure:err = chained, initial = 'j', big = u128::MAX, small = 5u128, negative = -5i128, shown:% = 1.5, debugged:? = "q"; "kinds");
     {
         let span = tracing::info_span!("request", request_id = 7u64, path = "/x");
         let _entered = span.enter();
@@ -67,9 +68,11 @@ fn log_and_tracing_records_reach_the_same_file_with_their_fields() {
     assert_eq!(lines[2]["code"], -3);
 
     let kinds = &lines[3];
-    assert_eq!(kinds["failure"], "disk full");
+    assert_eq!(kinds["failure"], "upload failed: no space left");
     assert_eq!(kinds["initial"], "j");
     assert_eq!(kinds["big"], u128::MAX.to_string());
+    assert_eq!(kinds["small"], 5);
+    assert_eq!(kinds["negative"], -5);
     assert_eq!(kinds["shown"], "1.5");
     assert_eq!(kinds["debugged"], "\"q\"");
 
@@ -88,4 +91,20 @@ fn log_and_tracing_records_reach_the_same_file_with_their_fields() {
         pos("request_id") < pos("table") && pos("table") < pos("rows"),
         "span fields come outermost first, then the event's: {raw_line}"
     );
+}
+
+/// An error with a cause, to check that the `log` bridge keeps the chain.
+#[derive(Debug)]
+struct UploadFailed(std::io::Error);
+
+impl std::fmt::Display for UploadFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("upload failed")
+    }
+}
+
+impl std::error::Error for UploadFailed {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.0)
+    }
 }

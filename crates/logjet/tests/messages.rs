@@ -131,3 +131,49 @@ fn long_arguments_are_cut_like_formatted_messages() {
         assert!(message.len() <= 16 * 1024 + "…[truncated]".len());
     }
 }
+
+#[derive(Debug)]
+struct OnlyDebug;
+
+fn parse(text: &str) -> Result<u32, std::num::ParseIntError> {
+    let (lj, captured) = start();
+    let log = lj.logger("m");
+    // `?` inside an argument returns from this function, as in `format!`.
+    logjet::info!(logger: log, "parsed {}", text.parse::<u32>()?);
+    let got = messages(&lj, &captured);
+    assert_eq!(got, [format!("parsed {text}")]);
+    text.parse()
+}
+
+#[test]
+fn messages_that_format_args_accepts_compile_and_read_the_same() {
+    let (lj, captured) = start();
+    let log = lj.logger("m");
+    let value = OnlyDebug;
+    logjet::info!(logger: log, "debug only {:?}", value);
+    logjet::info!(logger: log, "debug only {:?} and {}", value, 4);
+    assert_eq!(
+        messages(&lj, &captured),
+        ["debug only OnlyDebug", "debug only OnlyDebug and 4"]
+    );
+    assert_eq!(parse("12"), Ok(12));
+    assert!(parse("x").is_err());
+}
+
+#[test]
+fn an_argument_cut_at_a_char_boundary_gives_one_marker() {
+    let (lj, captured) = start();
+    let log = lj.logger("m");
+    for tail in ["😀", "é", "x"] {
+        for len in 16_378..16_390 {
+            let text = "a".repeat(len) + tail;
+            logjet::info!(logger: log, "{}", text);
+            logjet::info!(logger: log, "{text}");
+        }
+    }
+    let got = messages(&lj, &captured);
+    for pair in got.chunks(2) {
+        assert_eq!(pair[0], pair[1], "template and formatted messages differ");
+        assert!(pair[0].matches('…').count() <= 1, "{}", &pair[0][16_370..]);
+    }
+}

@@ -130,6 +130,16 @@ impl<'v> kv::VisitValue<'v> for TypedValue<'_, '_, '_> {
         Ok(())
     }
 
+    fn visit_u128(&mut self, v: u128) -> Result<(), kv::Error> {
+        self.enc.field(self.key, &v);
+        Ok(())
+    }
+
+    fn visit_i128(&mut self, v: i128) -> Result<(), kv::Error> {
+        self.enc.field(self.key, &v);
+        Ok(())
+    }
+
     fn visit_f64(&mut self, v: f64) -> Result<(), kv::Error> {
         self.enc.field(self.key, &Value::F64(v));
         Ok(())
@@ -148,5 +158,13 @@ impl<'v> kv::VisitValue<'v> for TypedValue<'_, '_, '_> {
     fn visit_error(&mut self, err: &(dyn std::error::Error + 'static)) -> Result<(), kv::Error> {
         self.enc.field(self.key, &crate::error(err));
         Ok(())
+    }
+
+    // `log`'s default turns a borrowed error into plain text, without its causes.
+    fn visit_borrowed_error(
+        &mut self,
+        err: &'v (dyn std::error::Error + 'static),
+    ) -> Result<(), kv::Error> {
+        self.visit_error(err)
     }
 }

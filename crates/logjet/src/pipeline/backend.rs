@@ -113,17 +113,20 @@ impl Backend {
         if !self.core.rings_changed.swap(false, Ordering::AcqRel) {
             return;
         }
-        let rings = lock(&self.core.rings);
-        for ring in rings.iter() {
-            if !self.sources.iter().any(|s| Arc::ptr_eq(&s.ring, ring)) {
-                ring.populate();
-                self.sources.push(Source {
-                    ring: ring.clone(),
-                    reported_dropped: 0,
-                    seen_dropped: 0,
-                    last_change: Instant::now(),
-                });
-            }
+        let new_rings: Vec<Arc<Ring>> = lock(&self.core.rings)
+            .iter()
+            .filter(|ring| !self.sources.iter().any(|s| Arc::ptr_eq(&s.ring, ring)))
+            .cloned()
+            .collect();
+        // Mapped outside the lock: a thread registering its ring must not wait for this.
+        for ring in new_rings {
+            ring.populate();
+            self.sources.push(Source {
+                ring,
+                reported_dropped: 0,
+                seen_dropped: 0,
+                last_change: Instant::now(),
+            });
         }
     }
 

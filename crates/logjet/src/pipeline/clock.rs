@@ -10,7 +10,8 @@
 //! system clock, so clock steps and NTP slewing show within a second.
 //!
 //! Until the first calibration is published (a millisecond after the first call or
-//! backend round), on CPUs without an invariant counter, and when no backend has
+//! backend round), on CPUs without an invariant counter or where Linux does not keep
+//! time with it, after the counter or the wall clock jumped, and when no backend has
 //! refreshed the mapping for a few seconds (synchronous mode), calls read `SystemTime`;
 //! a call that finds the mapping stale refreshes it, if no other thread is doing so.
 
@@ -45,15 +46,17 @@ static MAPPING: Mapping = Mapping {
     stale_after: AtomicU64::new(0),
 };
 
-/// The calibrating side: the first sample (the rate is measured over the whole time since
-/// it) and when the mapping is due for a refresh.
+/// The calibrating side: the sample the next rate is measured from (the last anchor, or a
+/// fresh start), the last accepted rate (0: none) and when the next refresh is due.
 struct Calibration {
-    first: Option<Sample>,
+    from: Option<Sample>,
+    ns_per_tick: u64,
     next_due_ticks: u64,
 }
 
 static CALIBRATION: Mutex<Calibration> = Mutex::new(Calibration {
-    first: None,
+    from: None,
+    ns_per_tick: 0,
     next_due_ticks: 0,
 });
 
@@ -63,6 +66,11 @@ const FIRST_WINDOW: Duration = Duration::from_millis(1);
 const REFRESH_EVERY: Duration = Duration::from_secs(1);
 /// A mapping not refreshed for this many refresh periods is not used.
 const STALE_AFTER_PERIODS: u64 = 3;
+/// How far a new rate may be from the previous one (NTP slews by at most 0.05 %); beyond,
+/// the counter or the wall clock jumped (a clock step, a suspend, a migration).
+const RATE_TOLERANCE: u64 = 1000;
+/// Readers retry this often while the mapping is being rewritten, then read `SystemTime`.
+const READ_TRIES: usize = 8;
 
 /// The wall clock in nanoseconds since the Unix epoch, as cheaply as this CPU allows.
 #[inline]
@@ -78,7 +86,7 @@ pub(crate) fn now_ns() -> u64 {
 
 #[inline]
 fn from_ticks(ticks: u64) -> Option<u64> {
-    loop {
+    for _ in 0..READ_TRIES {
         let seq = MAPPING.seq.load(Ordering::Acquire);
         if seq == 0 {
             return None;
@@ -106,6 +114,7 @@ fn from_ticks(ticks: u64) -> Option<u64> {
         }
         std::hint::spin_loop();
     }
+    None
 }
 
 /// A counter reading and the system time read at the same moment.
@@ -145,31 +154,57 @@ pub(crate) fn refresh() {
         return;
     };
     let Ok(mut calibration) = CALIBRATION.try_lock() else {
-        return; // another backend is refreshing it
+        return; // another thread is refreshing it
     };
-    if calibration.first.is_some() && now_ticks < calibration.next_due_ticks {
-        return; // not due yet
+    let due = calibration.ns_per_tick == 0
+        || now_ticks.wrapping_sub(calibration.next_due_ticks) < u64::MAX / 2;
+    if !due {
+        return;
     }
-    let Some(first) = calibration.first else {
-        // The rate is measured from here, once enough time has passed.
-        calibration.first = Sample::take();
+    let Some(from) = calibration.from else {
+        calibration.from = Sample::take();
         return;
     };
-    if system_ns().saturating_sub(first.ns) < FIRST_WINDOW.as_nanos() as u64 {
-        return;
+    match system_ns().checked_sub(from.ns) {
+        Some(elapsed) if elapsed < FIRST_WINDOW.as_nanos() as u64 => return,
+        Some(_) => {}
+        None => {
+            // The wall clock went back past the sample: measure from now on.
+            calibration.from = Sample::take();
+            return;
+        }
     }
     let Some(now) = Sample::take() else {
         return;
     };
-    let ticks = now.ticks.wrapping_sub(first.ticks);
-    let ns = now.ns.saturating_sub(first.ns);
-    if ticks == 0 || ns == 0 {
-        return;
+    match rate(from, now, calibration.ns_per_tick) {
+        Some(ns_per_tick) => {
+            let ticks_per_refresh = ((REFRESH_EVERY.as_nanos() << 32) / ns_per_tick as u128) as u64;
+            publish(now, ns_per_tick, ticks_per_refresh * STALE_AFTER_PERIODS);
+            calibration.ns_per_tick = ns_per_tick;
+            calibration.next_due_ticks = now.ticks.wrapping_add(ticks_per_refresh);
+        }
+        None => {
+            // Readers go back to the system clock until a rate is measured again.
+            publish(now, calibration.ns_per_tick.max(1), 0);
+            calibration.ns_per_tick = 0;
+        }
     }
-    let ns_per_tick = (((ns as u128) << 32) / ticks as u128) as u64;
-    let ticks_per_refresh = ((REFRESH_EVERY.as_nanos() << 32) / ns_per_tick.max(1) as u128) as u64;
-    publish(now, ns_per_tick, ticks_per_refresh * STALE_AFTER_PERIODS);
-    calibration.next_due_ticks = now.ticks.wrapping_add(ticks_per_refresh);
+    calibration.from = Some(now);
+}
+
+/// The counter's rate between two samples in nanoseconds per tick (32.32 fixed point), if
+/// it is plausible: between 50 MHz and 20 GHz, and close to the previous rate if any.
+fn rate(from: Sample, now: Sample, previous: u64) -> Option<u64> {
+    let ticks = now.ticks.checked_sub(from.ticks)?;
+    let ns = now.ns.checked_sub(from.ns)?;
+    if ticks == 0 {
+        return None;
+    }
+    let rate = u64::try_from(((ns as u128) << 32) / ticks as u128).ok()?;
+    let plausible = ((1u64 << 32) / 20..=20u64 << 32).contains(&rate);
+    let steady = previous == 0 || rate.abs_diff(previous) <= previous / RATE_TOLERANCE;
+    (plausible && steady).then_some(rate)
 }
 
 /// Writes a new mapping; only called under the `CALIBRATION` lock.
@@ -184,21 +219,21 @@ fn publish(anchor: Sample, ns_per_tick: u64, stale_after: u64) {
     MAPPING.seq.store(writing + 1, Ordering::Release);
 }
 
-/// The time-stamp counter, where it is invariant.
+/// The time-stamp counter, where it can stand for the system clock.
 mod counter {
-    #[cfg(target_arch = "x86_64")]
+    #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
     #[inline]
     pub(super) fn read() -> Option<u64> {
         use std::sync::OnceLock;
-        static INVARIANT: OnceLock<bool> = OnceLock::new();
-        let invariant = *INVARIANT.get_or_init(is_invariant);
+        static USABLE: OnceLock<bool> = OnceLock::new();
+        let usable = *USABLE.get_or_init(|| is_invariant() && kernel_uses_it());
         // SAFETY: RDTSC has no preconditions on x86_64.
-        invariant.then(|| unsafe { core::arch::x86_64::_rdtsc() })
+        usable.then(|| unsafe { core::arch::x86_64::_rdtsc() })
     }
 
     /// CPUID leaf 0x8000_0007, EDX bit 8: the counter runs at a constant rate in every
     /// P-, C- and T-state.
-    #[cfg(target_arch = "x86_64")]
+    #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
     // `__cpuid` is safe from Rust 1.87; older compilers need the `unsafe`.
     #[allow(unused_unsafe)]
     fn is_invariant() -> bool {
@@ -208,7 +243,17 @@ mod counter {
         max_extended >= 0x8000_0007 && unsafe { __cpuid(0x8000_0007) }.edx & (1 << 8) != 0
     }
 
-    #[cfg(not(target_arch = "x86_64"))]
+    /// Whether the kernel keeps time with the counter: it checks at boot, and on every
+    /// core, what the invariant bit alone does not promise (that the counters of all
+    /// cores and sockets agree, also in a virtual machine), and switches away from it
+    /// when they do not.
+    #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+    fn kernel_uses_it() -> bool {
+        std::fs::read_to_string("/sys/devices/system/clocksource/clocksource0/current_clocksource")
+            .is_ok_and(|source| source.trim() == "tsc")
+    }
+
+    #[cfg(not(all(target_arch = "x86_64", target_os = "linux")))]
     #[inline]
     pub(super) fn read() -> Option<u64> {
         None
@@ -282,6 +327,33 @@ mod tests {
         assert!(
             stamped.abs_diff(before) < 2_000_000,
             "{stamped} vs {before}"
+        );
+    }
+
+    #[test]
+    fn rates_are_accepted_only_when_plausible_and_steady() {
+        let at = |ticks, ns| Sample { ticks, ns };
+        let start = at(1_000_000, 5_000_000_000);
+        // 3 GHz: one second is 3e9 ticks.
+        let one_second = at(start.ticks + 3_000_000_000, start.ns + 1_000_000_000);
+        let three_ghz = rate(start, one_second, 0).expect("a plausible first rate");
+        assert_eq!(three_ghz, ((1u128 << 32) / 3) as u64);
+        // NTP slewing (0.05 %) is followed.
+        let slewed = at(one_second.ticks, one_second.ns + 500_000);
+        assert!(rate(start, slewed, three_ghz).is_some());
+        // A wall-clock step, a suspend, a counter going back: rejected.
+        let stepped = at(one_second.ticks, one_second.ns + 1_000_000_000);
+        assert_eq!(rate(start, stepped, three_ghz), None);
+        assert_eq!(rate(start, at(start.ticks - 1, start.ns + 1), 0), None);
+        assert_eq!(rate(start, at(start.ticks + 10, start.ns - 1), 0), None);
+        // 1 THz or 1 kHz is no time-stamp counter.
+        assert_eq!(
+            rate(start, at(start.ticks + 1_000_000, start.ns + 1), 0),
+            None
+        );
+        assert_eq!(
+            rate(start, at(start.ticks + 1, start.ns + 1_000_000), 0),
+            None
         );
     }
 }

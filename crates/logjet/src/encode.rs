@@ -75,6 +75,35 @@ pub struct Location<'a> {
     pub line: u32,
 }
 
+/// Where a [`ToField`](crate::ToField) impl writes its field's value. It takes one value
+/// and ignores any further one, so that no impl can leave the record undecodable.
+#[doc(hidden)]
+pub struct ValueWriter<'e, 'b> {
+    enc: &'e mut Encoder<'b>,
+    written: bool,
+}
+
+impl ValueWriter<'_, '_> {
+    #[inline(always)]
+    pub(crate) fn value(&mut self, value: Value<'_>) {
+        if !std::mem::replace(&mut self.written, true) {
+            self.enc.value(value);
+        }
+    }
+
+    pub(crate) fn display(&mut self, value: &dyn fmt::Display) {
+        if !std::mem::replace(&mut self.written, true) {
+            self.enc.display_value(value);
+        }
+    }
+
+    pub(crate) fn error(&mut self, err: &dyn Error) {
+        if !std::mem::replace(&mut self.written, true) {
+            self.enc.error_value(err);
+        }
+    }
+}
+
 /// The location of a record without a static call site (bridges, foreign records).
 pub(crate) enum InlineLocation<'a> {
     /// Strings copied into the record.
@@ -202,7 +231,7 @@ impl<'a> Encoder<'a> {
             let mut head = [KEY_STATIC; 13];
             head[1..].copy_from_slice(&static_str_bytes(key));
             self.buf.extend_from_slice(&head);
-            value.encode_field(self);
+            self.one_value(value);
         }
     }
 
@@ -211,7 +240,21 @@ impl<'a> Encoder<'a> {
         if self.has_room() {
             self.buf.push(KEY_INLINE);
             self.put_str(key, MAX_VALUE_BYTES);
-            value.encode_field(self);
+            self.one_value(value);
+        }
+    }
+
+    /// Writes the value of the field whose key was just written: exactly one, whatever
+    /// the `ToField` impl does, so the record's bytes always decode.
+    #[inline(always)]
+    fn one_value<T: crate::ToField + ?Sized>(&mut self, value: &T) {
+        let mut out = ValueWriter {
+            enc: self,
+            written: false,
+        };
+        value.encode_field(&mut out);
+        if !out.written {
+            self.value(Value::Null);
         }
     }
 
@@ -290,21 +333,25 @@ impl<'a> Encoder<'a> {
         self.arg_budget -= self.buf.len() - start - 4;
     }
 
-    /// Writes an error and the messages of its `source()` chain.
+    /// Writes an error and the messages of its `source()` chain, together at most
+    /// [`MAX_VALUE_BYTES`] (and [`MAX_ERROR_CHAIN`] messages), like any other value.
     pub(crate) fn error_value(&mut self, err: &dyn Error) {
         self.buf.push(TAG_ERROR);
         let count_at = self.buf.len();
         self.buf.extend_from_slice(&0u16.to_ne_bytes());
         let mut count = 0u16;
+        let mut budget = MAX_VALUE_BYTES;
         let mut current: Option<&dyn Error> = Some(err);
         while let Some(e) = current {
-            if count as usize == MAX_ERROR_CHAIN {
+            if count as usize == MAX_ERROR_CHAIN || budget == 0 {
                 self.mark_truncated();
                 break;
             }
-            if self.put_formatted(format_args!("{e}"), MAX_VALUE_BYTES) {
+            let start = self.buf.len();
+            if self.put_formatted(format_args!("{e}"), budget) {
                 self.mark_truncated();
             }
+            budget = budget.saturating_sub(self.buf.len() - start - 4);
             count += 1;
             current = e.source();
         }
@@ -597,7 +644,6 @@ fn take_static_str(rest: &mut &[u8]) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ToField;
 
     fn roundtrip(build: impl FnOnce(&mut Encoder<'_>)) -> Vec<(String, String)> {
         let mut buf = Vec::new();
@@ -641,6 +687,71 @@ mod tests {
     }
 
     #[test]
+    fn a_field_holds_exactly_one_value_whatever_its_impl_writes() {
+        use crate::ToField;
+        struct Twice;
+        impl ToField for Twice {
+            fn encode_field(&self, out: &mut ValueWriter<'_, '_>) {
+                out.value(Value::U64(1));
+                out.value(Value::U64(2));
+            }
+        }
+        struct Nothing;
+        impl ToField for Nothing {
+            fn encode_field(&self, _: &mut ValueWriter<'_, '_>) {}
+        }
+        let mut buf = Vec::new();
+        let mut enc = Encoder::fields_only(&mut buf);
+        enc.field_static("a", &Twice);
+        enc.field_static("b", &Nothing);
+        enc.field("c", &3u64);
+        let fields: Vec<_> = FieldIter::new(&buf).collect();
+        assert_eq!(
+            fields,
+            [
+                ("a", Value::U64(1)),
+                ("b", Value::Null),
+                ("c", Value::U64(3))
+            ]
+        );
+    }
+
+    #[test]
+    fn long_error_chains_take_no_more_room_than_a_value() {
+        /// An error whose chain has `depth` more causes, each with a long message.
+        #[derive(Debug)]
+        struct Deep(usize);
+        impl fmt::Display for Deep {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&"x".repeat(3000))
+            }
+        }
+        impl Error for Deep {
+            fn source(&self) -> Option<&(dyn Error + 'static)> {
+                // Leaked: a test-only chain of `'static` causes.
+                (self.0 > 0).then(|| &*Box::leak(Box::new(Deep(self.0 - 1))) as _)
+            }
+        }
+        let mut buf = Vec::new();
+        let mut enc = begin_record(&mut buf, 40, 0, 0, None, format_args!("m").into());
+        enc.field("error", &crate::error(&Deep(40)));
+        let record_len = buf.len();
+        let d = decode(&buf);
+        assert!(d.flags & FLAG_TRUNCATED != 0);
+        let (_, value) = FieldIter::new(d.fields).next().unwrap();
+        let Value::Error(chain) = value else {
+            panic!("an error value")
+        };
+        let kept: usize = chain.messages().map(str::len).sum();
+        assert!(
+            kept <= MAX_VALUE_BYTES + TRUNCATION_MARKER.len(),
+            "{kept} bytes kept"
+        );
+        assert!(chain.messages().count() < 5);
+        assert!(record_len < MAX_ENCODED_RECORD);
+    }
+
+    #[test]
     fn error_chains_keep_every_source() {
         #[derive(Debug)]
         struct Outer(std::io::Error);
@@ -657,7 +768,7 @@ mod tests {
         let err = Outer(std::io::Error::other("connection reset"));
         let mut buf = Vec::new();
         let mut enc = Encoder::fields_only(&mut buf);
-        crate::error(&err).encode_field(&mut enc);
+        enc.error_value(&err);
         let mut rest = &buf[1..];
         let count = u16::from_ne_bytes(take_array(&mut rest));
         let chain = ErrorChain {

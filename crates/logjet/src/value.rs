@@ -3,7 +3,7 @@
 use std::error::Error;
 use std::fmt;
 
-use crate::encode::Encoder;
+use crate::encode::ValueWriter;
 
 /// A field value as formatters and filters see it, borrowed from the record.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -72,20 +72,20 @@ impl fmt::Display for ErrorChain<'_> {
 pub trait ToField {
     /// Encodes the value into the record being built.
     #[doc(hidden)]
-    fn encode_field(&self, enc: &mut Encoder<'_>);
+    fn encode_field(&self, out: &mut ValueWriter<'_, '_>);
 }
 
 impl ToField for Value<'_> {
     #[inline]
-    fn encode_field(&self, enc: &mut Encoder<'_>) {
-        enc.value(*self)
+    fn encode_field(&self, out: &mut ValueWriter<'_, '_>) {
+        out.value(*self)
     }
 }
 
 impl<T: ToField + ?Sized> ToField for &T {
     #[inline]
-    fn encode_field(&self, enc: &mut Encoder<'_>) {
-        (**self).encode_field(enc)
+    fn encode_field(&self, out: &mut ValueWriter<'_, '_>) {
+        (**self).encode_field(out)
     }
 }
 
@@ -93,8 +93,8 @@ macro_rules! int_fields {
     ($variant:ident as $wide:ty: $($t:ty),*) => {$(
         impl ToField for $t {
             #[inline]
-    fn encode_field(&self, enc: &mut Encoder<'_>) {
-                enc.value(Value::$variant(*self as $wide))
+    fn encode_field(&self, out: &mut ValueWriter<'_, '_>) {
+                out.value(Value::$variant(*self as $wide))
             }
         }
     )*};
@@ -105,101 +105,101 @@ int_fields!(F64 as f64: f32, f64);
 
 impl ToField for i128 {
     #[inline]
-    fn encode_field(&self, enc: &mut Encoder<'_>) {
+    fn encode_field(&self, out: &mut ValueWriter<'_, '_>) {
         match i64::try_from(*self) {
-            Ok(v) => enc.value(Value::I64(v)),
-            Err(_) => enc.display_value(self),
+            Ok(v) => out.value(Value::I64(v)),
+            Err(_) => out.display(self),
         }
     }
 }
 
 impl ToField for u128 {
     #[inline]
-    fn encode_field(&self, enc: &mut Encoder<'_>) {
+    fn encode_field(&self, out: &mut ValueWriter<'_, '_>) {
         match u64::try_from(*self) {
-            Ok(v) => enc.value(Value::U64(v)),
-            Err(_) => enc.display_value(self),
+            Ok(v) => out.value(Value::U64(v)),
+            Err(_) => out.display(self),
         }
     }
 }
 
 impl ToField for bool {
     #[inline]
-    fn encode_field(&self, enc: &mut Encoder<'_>) {
-        enc.value(Value::Bool(*self))
+    fn encode_field(&self, out: &mut ValueWriter<'_, '_>) {
+        out.value(Value::Bool(*self))
     }
 }
 
 impl ToField for char {
     #[inline]
-    fn encode_field(&self, enc: &mut Encoder<'_>) {
-        enc.value(Value::Str(self.encode_utf8(&mut [0; 4])))
+    fn encode_field(&self, out: &mut ValueWriter<'_, '_>) {
+        out.value(Value::Str(self.encode_utf8(&mut [0; 4])))
     }
 }
 
 impl ToField for str {
     #[inline]
-    fn encode_field(&self, enc: &mut Encoder<'_>) {
-        enc.value(Value::Str(self))
+    fn encode_field(&self, out: &mut ValueWriter<'_, '_>) {
+        out.value(Value::Str(self))
     }
 }
 
 impl ToField for String {
     #[inline]
-    fn encode_field(&self, enc: &mut Encoder<'_>) {
-        enc.value(Value::Str(self))
+    fn encode_field(&self, out: &mut ValueWriter<'_, '_>) {
+        out.value(Value::Str(self))
     }
 }
 
 impl ToField for std::borrow::Cow<'_, str> {
     #[inline]
-    fn encode_field(&self, enc: &mut Encoder<'_>) {
-        enc.value(Value::Str(self))
+    fn encode_field(&self, out: &mut ValueWriter<'_, '_>) {
+        out.value(Value::Str(self))
     }
 }
 
 impl ToField for [u8] {
     #[inline]
-    fn encode_field(&self, enc: &mut Encoder<'_>) {
-        enc.value(Value::Bytes(self))
+    fn encode_field(&self, out: &mut ValueWriter<'_, '_>) {
+        out.value(Value::Bytes(self))
     }
 }
 
 impl ToField for Vec<u8> {
     #[inline]
-    fn encode_field(&self, enc: &mut Encoder<'_>) {
-        enc.value(Value::Bytes(self))
+    fn encode_field(&self, out: &mut ValueWriter<'_, '_>) {
+        out.value(Value::Bytes(self))
     }
 }
 
 impl<T: ToField> ToField for Option<T> {
     #[inline]
-    fn encode_field(&self, enc: &mut Encoder<'_>) {
+    fn encode_field(&self, out: &mut ValueWriter<'_, '_>) {
         match self {
-            Some(v) => v.encode_field(enc),
-            None => enc.value(Value::Null),
+            Some(v) => v.encode_field(out),
+            None => out.value(Value::Null),
         }
     }
 }
 
 impl ToField for dyn Error + '_ {
     #[inline]
-    fn encode_field(&self, enc: &mut Encoder<'_>) {
-        enc.error_value(self)
+    fn encode_field(&self, out: &mut ValueWriter<'_, '_>) {
+        out.error(self)
     }
 }
 
 impl ToField for dyn Error + Send + Sync + '_ {
     #[inline]
-    fn encode_field(&self, enc: &mut Encoder<'_>) {
-        enc.error_value(self)
+    fn encode_field(&self, out: &mut ValueWriter<'_, '_>) {
+        out.error(self)
     }
 }
 
 impl ToField for std::io::Error {
     #[inline]
-    fn encode_field(&self, enc: &mut Encoder<'_>) {
-        enc.error_value(self)
+    fn encode_field(&self, out: &mut ValueWriter<'_, '_>) {
+        out.error(self)
     }
 }
 
@@ -208,8 +208,8 @@ pub struct DisplayValue<T>(pub T);
 
 impl<T: fmt::Display> ToField for DisplayValue<T> {
     #[inline]
-    fn encode_field(&self, enc: &mut Encoder<'_>) {
-        enc.display_value(&self.0)
+    fn encode_field(&self, out: &mut ValueWriter<'_, '_>) {
+        out.display(&self.0)
     }
 }
 
@@ -218,8 +218,8 @@ pub struct DebugValue<T>(pub T);
 
 impl<T: fmt::Debug> ToField for DebugValue<T> {
     #[inline]
-    fn encode_field(&self, enc: &mut Encoder<'_>) {
-        enc.display_value(&format_args!("{:?}", self.0))
+    fn encode_field(&self, out: &mut ValueWriter<'_, '_>) {
+        out.display(&format_args!("{:?}", self.0))
     }
 }
 
@@ -228,8 +228,8 @@ pub struct ErrorValue<E>(pub E);
 
 impl<E: Error> ToField for ErrorValue<E> {
     #[inline]
-    fn encode_field(&self, enc: &mut Encoder<'_>) {
-        enc.error_value(&self.0)
+    fn encode_field(&self, out: &mut ValueWriter<'_, '_>) {
+        out.error(&self.0)
     }
 }
 

@@ -80,8 +80,8 @@ impl Ring {
     /// A ring of `capacity` bytes (rounded up to a power of two).
     pub(crate) fn new(capacity: usize, producer: Thread, thread: ThreadInfo) -> Ring {
         let capacity = capacity.next_power_of_two();
-        // Zeroed memory from the allocator is mapped lazily: a thread that logs little
-        // does not pay for its whole ring.
+        // Zeroed memory from the allocator, mapped lazily by the kernel; the backend maps
+        // all of it soon after (see `populate`), off the caller's path.
         let bytes: Box<[u8]> = vec![0u8; capacity].into_boxed_slice();
         // SAFETY: `UnsafeCell<u8>` has the same layout as `u8`.
         let buf = unsafe { Box::from_raw(Box::into_raw(bytes) as *mut [UnsafeCell<u8>]) };

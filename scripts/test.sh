@@ -15,7 +15,8 @@ cargo clippy --workspace --all-targets --all-features -- -D warnings
 step "cargo test --workspace --all-features"
 cargo test --workspace --all-features
 
-step "cargo test -p logjet --no-default-features --lib (the smallest build)"
+step "cargo clippy + test -p logjet --no-default-features --lib (the smallest build)"
+cargo clippy -p logjet --no-default-features --lib -- -D warnings
 cargo test -p logjet --no-default-features --lib
 
 if [ -x scripts/bench.sh ]; then

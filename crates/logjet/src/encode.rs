@@ -109,6 +109,7 @@ pub(crate) enum InlineLocation<'a> {
     /// Strings copied into the record.
     Copied(Location<'a>),
     /// `&'static` strings (the facades usually have them), stored as pointers.
+    #[cfg(any(feature = "log", feature = "tracing"))]
     Static(Location<'static>),
 }
 
@@ -195,6 +196,7 @@ impl<'a> Encoder<'a> {
                 self.put_str(l.function, MAX_VALUE_BYTES);
                 l.line
             }
+            #[cfg(any(feature = "log", feature = "tracing"))]
             InlineLocation::Static(l) => {
                 self.buf[self.record_start + 1] |= FLAG_STATIC_LOCATION;
                 self.put_static_str(l.module);

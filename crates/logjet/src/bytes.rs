@@ -1,4 +1,5 @@
-//! Appending short byte strings without a call to `memcpy`.
+//! Appending short byte strings without a call to `memcpy`, and cutting text on a
+//! character boundary.
 //!
 //! Formatting a record appends a dozen pieces of a few bytes each (keys, separators,
 //! short values). `Vec::extend_from_slice` with a length unknown at compile time calls
@@ -42,6 +43,18 @@ pub(crate) fn append(out: &mut Vec<u8>, bytes: &[u8]) {
     }
 }
 
+/// The largest char boundary of `s` at or below `index` (`s.len()` when `index` is past
+/// the end).
+pub(crate) fn floor_char_boundary(s: &str, index: usize) -> usize {
+    if index >= s.len() {
+        return s.len();
+    }
+    (0..=index)
+        .rev()
+        .find(|&i| s.is_char_boundary(i))
+        .unwrap_or(0)
+}
+
 /// Appends `s` to `out`.
 #[inline]
 pub(crate) fn append_str(out: &mut String, s: &str) {
@@ -69,5 +82,12 @@ mod tests {
         let mut s = String::from("é");
         append_str(&mut s, "→ok");
         assert_eq!(s, "é→ok");
+    }
+
+    #[test]
+    fn cuts_fall_on_char_boundaries() {
+        let s = "aé→"; // 1 + 2 + 3 bytes
+        let cuts: Vec<usize> = (0..8).map(|i| floor_char_boundary(s, i)).collect();
+        assert_eq!(cuts, [0, 1, 1, 3, 3, 3, 6, 6]);
     }
 }

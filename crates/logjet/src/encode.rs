@@ -19,6 +19,7 @@
 use std::error::Error;
 use std::fmt::{self, Write as _};
 
+use crate::bytes::{append, floor_char_boundary};
 use crate::callsite::Callsite;
 use crate::message::{ArgEncoder, Message};
 use crate::value::{ErrorChain, Value};
@@ -117,8 +118,6 @@ pub(crate) enum InlineLocation<'a> {
 pub struct Encoder<'a> {
     buf: &'a mut Vec<u8>,
     record_start: usize,
-    /// Bytes the message's remaining template arguments may still take.
-    arg_budget: usize,
 }
 
 /// Starts a record in `buf`: the header and the message. Fields follow through the
@@ -144,11 +143,7 @@ pub(crate) fn begin_record<'a>(
     header[8..16].copy_from_slice(&timestamp_ns.to_ne_bytes());
     header[16..].copy_from_slice(&callsite_addr.to_ne_bytes());
     buf.extend_from_slice(&header);
-    let mut enc = Encoder {
-        buf,
-        record_start,
-        arg_budget: 0,
-    };
+    let mut enc = Encoder { buf, record_start };
     match message {
         Message::Formatted(args) => match args.as_str() {
             Some(s) => enc.put_static_str(s),
@@ -162,11 +157,7 @@ pub(crate) fn begin_record<'a>(
             enc.put_static_str(template);
             let len_at = enc.buf.len();
             enc.buf.extend_from_slice(&0u32.to_ne_bytes());
-            // More than the message may hold, so that a cut argument makes the rendered
-            // message longer than the limit even after rounding to a char boundary.
-            enc.arg_budget = MAX_MESSAGE_BYTES + 4;
-            capture(&mut ArgEncoder(&mut enc));
-            enc.arg_budget = 0;
+            capture(&mut ArgEncoder::new(&mut enc));
             let len = (enc.buf.len() - len_at - 4) as u32;
             enc.buf[len_at..len_at + 4].copy_from_slice(&len.to_ne_bytes());
         }
@@ -178,11 +169,7 @@ impl<'a> Encoder<'a> {
     /// An encoder for a standalone block of fields (bound or scoped context), with no header.
     pub(crate) fn fields_only(buf: &'a mut Vec<u8>) -> Encoder<'a> {
         let record_start = buf.len();
-        Encoder {
-            buf,
-            record_start,
-            arg_budget: 0,
-        }
+        Encoder { buf, record_start }
     }
 
     /// Adds the location of a record that has no static call site. Must come right after
@@ -308,31 +295,18 @@ impl<'a> Encoder<'a> {
         }
     }
 
-    /// Captures a message template's argument that the backend renders as `Display`
-    /// would: integers, `f64`, `bool` and strings. Text is cut without a marker: the
-    /// budget exceeds the message limit, so the rendered message is then cut (and marked)
-    /// once, where any message is.
-    #[inline]
-    pub(crate) fn template_arg(&mut self, value: Value<'_>) {
-        match value {
-            Value::Str(s) => {
-                self.buf.push(TAG_STR);
-                let kept = &s[..floor_char_boundary(s, self.arg_budget)];
-                self.buf
-                    .extend_from_slice(&(kept.len() as u32).to_ne_bytes());
-                crate::bytes::append(self.buf, kept.as_bytes());
-                self.arg_budget -= kept.len();
-            }
-            other => self.value(other),
-        }
+    /// Writes a message template's text argument, cut to `budget` bytes without a
+    /// marker (see [`ArgEncoder`]). Returns the bytes kept.
+    pub(crate) fn template_text(&mut self, s: &str, budget: usize) -> usize {
+        self.buf.push(TAG_STR);
+        self.put_str_within(s, budget, false)
     }
 
-    /// Captures a message template's argument of any other type: its `Display` text.
-    pub(crate) fn template_arg_display(&mut self, value: &dyn fmt::Display) {
+    /// Writes the `Display` text of a message template's argument, cut to `budget` bytes
+    /// without a marker. Returns the bytes kept.
+    pub(crate) fn template_display(&mut self, value: &dyn fmt::Display, budget: usize) -> usize {
         self.buf.push(TAG_STR);
-        let start = self.buf.len();
-        self.put_formatted_text(format_args!("{value}"), self.arg_budget);
-        self.arg_budget -= self.buf.len() - start - 4;
+        self.put_formatted_text(format_args!("{value}"), budget).0
     }
 
     /// Writes an error and the messages of its `source()` chain, together at most
@@ -374,24 +348,37 @@ impl<'a> Encoder<'a> {
     }
 
     fn put_str(&mut self, s: &str, limit: usize) {
+        self.put_str_within(s, limit, true);
+    }
+
+    /// Writes `s` length-prefixed, cut on a char boundary to at most `limit` bytes; a cut
+    /// string gets the marker and flags the record when `mark` says so. Returns the bytes
+    /// of `s` kept.
+    fn put_str_within(&mut self, s: &str, limit: usize, mark: bool) -> usize {
         if s.len() <= limit {
             self.buf.extend_from_slice(&(s.len() as u32).to_ne_bytes());
-            crate::bytes::append(self.buf, s.as_bytes());
-        } else {
-            let cut = floor_char_boundary(s, limit);
-            let len = cut + TRUNCATION_MARKER.len();
-            self.buf.extend_from_slice(&(len as u32).to_ne_bytes());
-            self.buf.extend_from_slice(&s.as_bytes()[..cut]);
-            self.buf.extend_from_slice(TRUNCATION_MARKER.as_bytes());
-            self.mark_truncated();
+            append(self.buf, s.as_bytes());
+            return s.len();
         }
+        let kept = &s[..floor_char_boundary(s, limit)];
+        let marker = if mark {
+            self.mark_truncated();
+            TRUNCATION_MARKER
+        } else {
+            ""
+        };
+        let len = (kept.len() + marker.len()) as u32;
+        self.buf.extend_from_slice(&len.to_ne_bytes());
+        self.buf.extend_from_slice(kept.as_bytes());
+        self.buf.extend_from_slice(marker.as_bytes());
+        kept.len()
     }
 
     /// Formats `args` as a length-prefixed string, keeping at most `limit` bytes.
     /// Returns whether the text was cut.
     fn put_formatted(&mut self, args: fmt::Arguments<'_>, limit: usize) -> bool {
         let len_at = self.buf.len();
-        let cut = self.put_formatted_text(args, limit);
+        let (_, cut) = self.put_formatted_text(args, limit);
         if cut {
             self.buf.extend_from_slice(TRUNCATION_MARKER.as_bytes());
             let len = (self.buf.len() - len_at - 4) as u32;
@@ -401,8 +388,8 @@ impl<'a> Encoder<'a> {
     }
 
     /// Formats `args` as a length-prefixed string of at most `limit` bytes, without a
-    /// marker where it was cut. Returns whether it was cut.
-    fn put_formatted_text(&mut self, args: fmt::Arguments<'_>, limit: usize) -> bool {
+    /// marker where it was cut. Returns its length and whether it was cut.
+    fn put_formatted_text(&mut self, args: fmt::Arguments<'_>, limit: usize) -> (usize, bool) {
         let len_at = self.buf.len();
         self.buf.extend_from_slice(&0u32.to_ne_bytes());
         let mut writer = CappedWriter {
@@ -415,9 +402,9 @@ impl<'a> Encoder<'a> {
         // the text written so far is kept.
         let _ = writer.write_fmt(args);
         let cut = writer.cut;
-        let len = (self.buf.len() - len_at - 4) as u32;
-        self.buf[len_at..len_at + 4].copy_from_slice(&len.to_ne_bytes());
-        cut
+        let len = self.buf.len() - len_at - 4;
+        self.buf[len_at..len_at + 4].copy_from_slice(&(len as u32).to_ne_bytes());
+        (len, cut)
     }
 }
 
@@ -451,16 +438,6 @@ impl fmt::Write for CappedWriter<'_> {
             Err(fmt::Error)
         }
     }
-}
-
-fn floor_char_boundary(s: &str, mut index: usize) -> usize {
-    if index >= s.len() {
-        return s.len();
-    }
-    while !s.is_char_boundary(index) {
-        index -= 1;
-    }
-    index
 }
 
 /// A record's message as captured.

@@ -23,16 +23,9 @@ macro_rules! log {
         let __logjet_level: $crate::Level = $level;
         if __logjet_logger.enabled(__logjet_level) {
             let __logjet_site = $crate::__callsite!();
-            $crate::__with_message!(
-                |__logjet_message| __logjet_logger.__log(
-                    __logjet_site,
-                    __logjet_level,
-                    __logjet_message,
-                    |__logjet_enc: &mut $crate::__private::Encoder<'_>| {
-                        $crate::__encode_fields!(__logjet_enc, $($($fields)*)?);
-                    },
-                ),
-                $fmt $(, $arg)*
+            $crate::__capture!(
+                $crate::Logger::__log, [__logjet_logger], __logjet_site, __logjet_level,
+                $fmt $(, $arg)*; $($($fields)*)?
             );
         }
     }};
@@ -40,19 +33,33 @@ macro_rules! log {
         let __logjet_level: $crate::Level = $level;
         let __logjet_site = $crate::__callsite!();
         if __logjet_site.enabled(__logjet_level.as_u8()) {
-            $crate::__with_message!(
-                |__logjet_message| $crate::__private::log_global(
-                    __logjet_site,
-                    __logjet_level,
-                    __logjet_message,
-                    |__logjet_enc: &mut $crate::__private::Encoder<'_>| {
-                        $crate::__encode_fields!(__logjet_enc, $($($fields)*)?);
-                    },
-                ),
-                $fmt $(, $arg)*
+            $crate::__capture!(
+                $crate::__private::log_global, [], __logjet_site, __logjet_level,
+                $fmt $(, $arg)*; $($($fields)*)?
             );
         }
     }};
+}
+
+/// An enabled call's capture: `$submit($receiver, site, level, message, fields)`, once
+/// for either form of the message (see `__with_message!`).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __capture {
+    ($submit:path, [$($receiver:expr)?], $site:ident, $level:ident, $fmt:literal $(, $arg:expr)*; $($fields:tt)*) => {
+        $crate::__with_message!(
+            |__logjet_message| $submit(
+                $($receiver,)?
+                $site,
+                $level,
+                __logjet_message,
+                |__logjet_enc: &mut $crate::__private::Encoder<'_>| {
+                    $crate::__encode_fields!(__logjet_enc, $($fields)*);
+                },
+            ),
+            $fmt $(, $arg)*
+        )
+    };
 }
 
 /// Calls `$submit` with the message: a template whose arguments are captured in binary

@@ -10,8 +10,8 @@ use std::io::Write;
 use std::path::Path;
 use std::process::Command;
 
-use logjet::{FileSink, Handler, JsonFormat, RotatingFileSink};
-use rotation_common::{lines, run_child, write_lines};
+use logjet::{FileSink, RotatingFileSink};
+use rotation_common::{json_pipeline, lines, run_child, write_lines};
 
 const CHILD: &str = "LOGJET_ROTATION_DISK_FULL";
 
@@ -34,10 +34,7 @@ fn set_file_size_limit(bytes: u64) {
 fn child(dir: &Path, mode: &str) {
     let path = dir.join("app.log");
     let sink = RotatingFileSink::builder(&path).build().unwrap();
-    let lj = logjet::Builder::new()
-        .handler(Handler::new("f", sink).format(JsonFormat::new()))
-        .build()
-        .unwrap();
+    let lj = json_pipeline(sink);
     let logger = lj.logger("t");
     let mut seq: u64 = 0;
     let mut log = |n: u64| {

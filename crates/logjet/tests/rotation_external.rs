@@ -7,8 +7,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use logjet::{FileSink, FileSinkOptions, Handler, JsonFormat, RotatingFileSink, Sink};
-use rotation_common::{lines, read_files, write_lines};
+use logjet::{FileSink, FileSinkOptions, RotatingFileSink, Sink};
+use rotation_common::{json_pipeline, lines, read_files, write_lines};
 
 #[test]
 fn moved_away_while_logging() {
@@ -18,10 +18,7 @@ fn moved_away_while_logging() {
         .check_interval(Duration::from_millis(5))
         .build()
         .unwrap();
-    let lj = logjet::Builder::new()
-        .handler(Handler::new("f", sink).format(JsonFormat::new()))
-        .build()
-        .unwrap();
+    let lj = json_pipeline(sink);
     let done = Arc::new(AtomicBool::new(false));
     let writer = {
         let lj = lj.clone();

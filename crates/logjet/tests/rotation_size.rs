@@ -4,8 +4,8 @@ mod rotation_common;
 
 use std::collections::BTreeMap;
 
-use logjet::{Handler, JsonFormat, RotatingFileSink};
-use rotation_common::{lines, read_files, write_lines};
+use logjet::RotatingFileSink;
+use rotation_common::{json_pipeline, lines, read_files, write_lines};
 
 const RECORDS: usize = 1_000_000;
 const MAX_BYTES: u64 = 256 * 1024;
@@ -137,10 +137,7 @@ fn end_to_end_through_a_pipeline() {
         .backup_count(10_000)
         .build()
         .unwrap();
-    let lj = logjet::Builder::new()
-        .handler(Handler::new("f", sink).format(JsonFormat::new()))
-        .build()
-        .unwrap();
+    let lj = json_pipeline(sink);
     let logger = lj.logger("t");
     let count: u64 = 100_000;
     for i in 0..count {

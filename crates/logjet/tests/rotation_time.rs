@@ -41,6 +41,16 @@ fn run(
         .collect()
 }
 
+/// Runs the steps (see [`run`]) and asserts that the files hold what `expected` says.
+#[track_caller]
+fn check(
+    build: impl FnOnce(logjet::RotatingFileBuilder) -> logjet::RotatingFileBuilder,
+    steps: &[(i64, &str)],
+    expected: &[(&str, &str)],
+) {
+    assert_eq!(run(build, steps), expect(expected));
+}
+
 fn expect(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
     pairs
         .iter()
@@ -54,7 +64,7 @@ const DAY: i64 = 86_400;
 
 #[test]
 fn utc_midnight() {
-    let files = run(
+    check(
         |b| b.when(When::Midnight).utc(true),
         &[
             (SAT + 10, "a"),
@@ -62,14 +72,11 @@ fn utc_midnight() {
             (SAT + DAY, "c"),
             (SAT + 3 * DAY + 5, "d"),
         ],
-    );
-    assert_eq!(
-        files,
-        expect(&[
+        &[
             ("app.log", "d\n"),
             ("app.log.2026-11-21", "a\nb\n"),
             ("app.log.2026-11-22", "c\n"),
-        ])
+        ],
     );
 }
 
@@ -77,7 +84,7 @@ fn utc_midnight() {
 fn utc_weekly_on_monday_at_time() {
     // W0 = Monday, at 06:30; Monday 2026-11-23 06:30Z ends the week started 11-16.
     let monday = SAT + 2 * DAY + 6 * 3600 + 1800;
-    let files = run(
+    check(
         |b| b.when(When::Weekday(0)).at_time(6, 30, 0).utc(true),
         &[
             (SAT, "a"),
@@ -85,20 +92,17 @@ fn utc_weekly_on_monday_at_time() {
             (monday, "c"),
             (monday + 7 * DAY, "d"),
         ],
-    );
-    assert_eq!(
-        files,
-        expect(&[
+        &[
             ("app.log", "d\n"),
             ("app.log.2026-11-16", "a\nb\n"),
             ("app.log.2026-11-23", "c\n"),
-        ])
+        ],
     );
 }
 
 #[test]
 fn hourly_with_size_keeps_every_record() {
-    let files = run(
+    check(
         |b| b.when(When::Hour).utc(true).max_bytes(4),
         &[
             (SAT + 60, "a1"),
@@ -106,38 +110,29 @@ fn hourly_with_size_keeps_every_record() {
             (SAT + 62, "a3"),
             (SAT + 3600, "b"),
         ],
-    );
-    assert_eq!(
-        files,
-        expect(&[
+        &[
             ("app.log", "b\n"),
             ("app.log.2026-11-21_00", "a1\n"),
             ("app.log.2026-11-21_00.1", "a2\n"),
             ("app.log.2026-11-21_00.2", "a3\n"),
-        ])
+        ],
     );
 }
 
 #[test]
 fn seconds_and_minutes_intervals() {
-    let files = run(
+    check(
         |b| b.when(When::Minute).interval(15).utc(true),
         &[(SAT + 14 * 60 + 59, "a"), (SAT + 15 * 60, "b")],
+        &[("app.log", "b\n"), ("app.log.2026-11-21_00-00", "a\n")],
     );
-    assert_eq!(
-        files,
-        expect(&[("app.log", "b\n"), ("app.log.2026-11-21_00-00", "a\n")])
-    );
-    let files = run(
+    check(
         |b| b.when(When::Second).interval(10).utc(true),
         &[(SAT + 9, "a"), (SAT + 25, "b"), (SAT + 26, "c")],
-    );
-    assert_eq!(
-        files,
-        expect(&[
+        &[
             ("app.log", "b\nc\n"),
-            ("app.log.2026-11-21_00-00-00", "a\n")
-        ])
+            ("app.log.2026-11-21_00-00-00", "a\n"),
+        ],
     );
 }
 
@@ -147,24 +142,21 @@ const DST_CHILD: &str = "LOGJET_ROTATION_DST_CHILD";
 fn dst_checks() {
     // 2026-03-08: clocks go 02:00 EST -> 03:00 EDT at 07:00Z. The day has 23 hours.
     let mar8 = 1_772_928_000; // 2026-03-08T00:00:00Z
-    let files = run(
+    check(
         |b| b.when(When::Hour),
         &[
             (mar8 + 6 * 3600 + 1800, "a"),
             (mar8 + 7 * 3600 + 600, "b"),
             (mar8 + 8 * 3600, "c"),
         ],
-    );
-    assert_eq!(
-        files,
-        expect(&[
+        &[
             ("app.log", "c\n"),
             ("app.log.2026-03-08_01", "a\n"),
             ("app.log.2026-03-08_03", "b\n"),
-        ])
+        ],
     );
     // Local midnight of 03-08 is 05:00Z (EST), of 03-09 04:00Z (EDT).
-    let files = run(
+    check(
         |b| b.when(When::Midnight),
         &[
             (mar8 + 5 * 3600 - 1, "a"),
@@ -172,54 +164,42 @@ fn dst_checks() {
             (mar8 + DAY + 4 * 3600 - 1, "c"),
             (mar8 + DAY + 4 * 3600, "d"),
         ],
-    );
-    assert_eq!(
-        files,
-        expect(&[
+        &[
             ("app.log", "d\n"),
             ("app.log.2026-03-07", "a\n"),
             ("app.log.2026-03-08", "b\nc\n"),
-        ])
+        ],
     );
     // 2026-11-01: clocks go 02:00 EDT -> 01:00 EST at 06:00Z; 01:xx happens twice.
     let nov1 = 1_793_491_200; // 2026-11-01T00:00:00Z
-    let files = run(
+    check(
         |b| b.when(When::Hour),
         &[
             (nov1 + 5 * 3600 + 1800, "a"),
             (nov1 + 6 * 3600 + 1800, "b"),
             (nov1 + 7 * 3600 + 1800, "c"),
         ],
-    );
-    assert_eq!(
-        files,
-        expect(&[
+        &[
             ("app.log", "c\n"),
             ("app.log.2026-11-01_01", "a\n"),
             ("app.log.2026-11-01_01.1", "b\n"),
-        ])
+        ],
     );
     // Local midnight of 11-01 is 04:00Z (EDT), of 11-02 05:00Z (EST): a 25-hour day.
-    let files = run(
+    check(
         |b| b.when(When::Midnight),
         &[
             (nov1 + 4 * 3600, "a"),
             (nov1 + DAY + 5 * 3600 - 1, "b"),
             (nov1 + DAY + 5 * 3600, "c"),
         ],
-    );
-    assert_eq!(
-        files,
-        expect(&[("app.log", "c\n"), ("app.log.2026-11-01", "a\nb\n")])
+        &[("app.log", "c\n"), ("app.log.2026-11-01", "a\nb\n")],
     );
     // At 02:30 on the spring day, which does not exist, the period starts at 03:00 EDT.
-    let files = run(
+    check(
         |b| b.when(When::Midnight).at_time(2, 30, 0),
         &[(mar8 + 7 * 3600 - 1, "a"), (mar8 + 7 * 3600 + 1800, "b")],
-    );
-    assert_eq!(
-        files,
-        expect(&[("app.log", "b\n"), ("app.log.2026-03-07", "a\n")])
+        &[("app.log", "b\n"), ("app.log.2026-03-07", "a\n")],
     );
 }
 
@@ -304,11 +284,11 @@ fn long_intervals_are_refused_at_once() {
     }
     assert!(started.elapsed() < Duration::from_secs(5));
     // A long but sane one works, and names its file after the period's first day.
-    let files = run(
+    check(
         |b| b.when(When::Day).interval(10_000).utc(true),
         &[(SAT, "a"), (SAT + DAY, "b")],
+        &[("app.log", "a\nb\n")],
     );
-    assert_eq!(files, expect(&[("app.log", "a\nb\n")]));
 }
 
 extern "C" {

@@ -1,6 +1,8 @@
 //! The parsed file as a tree of values that remember where they were written, so that
 //! every problem can be reported with its line and column.
 
+use crate::bytes::floor_char_boundary;
+
 /// A line and column in the file, both counted from 1.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Pos {
@@ -66,7 +68,7 @@ impl<'a> Positions<'a> {
 
     /// The position of byte `offset` (inside a character: of that character).
     pub(crate) fn at(&self, offset: usize) -> Pos {
-        let offset = floor_char_boundary(self.text, offset.min(self.text.len()));
+        let offset = floor_char_boundary(self.text, offset);
         let line = self.line_starts.partition_point(|&start| start <= offset);
         let line_start = self.line_starts[line - 1];
         Pos {
@@ -89,13 +91,6 @@ impl<'a> Positions<'a> {
 
 fn is_continuation(byte: u8) -> bool {
     byte & 0xC0 == 0x80
-}
-
-fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
-    while !text.is_char_boundary(offset) {
-        offset -= 1;
-    }
-    offset
 }
 
 /// A value with its position.

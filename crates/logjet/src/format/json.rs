@@ -98,7 +98,8 @@ impl JsonFormat {
     }
 
     /// Leaves out the spaces after `,` and `:` that Python's `json.dumps` writes by
-    /// default: lines about 10 % shorter, which is that much less to write.
+    /// default: one byte less per key and per separator (the benchmark's line with the
+    /// default keys and three fields: 236 instead of 255 bytes).
     pub fn compact(self) -> JsonFormat {
         let (comma, colon) = COMPACT;
         let members = self

@@ -6,7 +6,15 @@ use std::fs;
 use std::io::Read;
 use std::path::Path;
 
-use logjet::{Batch, Sink};
+use logjet::{Batch, Handler, JsonFormat, Sink};
+
+/// A pipeline whose only handler writes JSON Lines to `sink`.
+pub fn json_pipeline(sink: impl Sink) -> logjet::Logjet {
+    logjet::Builder::new()
+        .handler(Handler::new("f", sink).format(JsonFormat::new()))
+        .build()
+        .unwrap()
+}
 
 /// Writes `lines` (each without its newline) to `sink` as one batch.
 pub fn write_lines<S: Sink>(sink: &mut S, lines: &[String]) -> Result<(), logjet::SinkError> {

@@ -10,7 +10,7 @@
 //! no sink that wrote it lately still holds it; else the work is done again later.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, Read, Write};
+use std::io;
 use std::os::unix::fs::OpenOptionsExt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
@@ -267,12 +267,10 @@ impl Worker {
                                     .copied()
                                     .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
                                     .unwrap_or("a panic");
-                                // Never `eprintln!`: it panics when stderr is closed.
-                                let _ = writeln!(
-                                    io::stderr(),
+                                crate::pipeline::report(format_args!(
                                     "logjet: compressing {} panicked: {what}",
                                     job.path.display()
-                                );
+                                ));
                                 Err(io::Error::other(format!("the compressor panicked: {what}")))
                             });
                     status.update(|c| {
@@ -467,8 +465,9 @@ pub(super) fn unavailable(compression: Compression) -> io::Error {
     )
 }
 
-#[allow(dead_code)]
-fn copy(source: &mut File, sink: &mut impl Write) -> io::Result<u64> {
+#[cfg(any(feature = "gzip", feature = "zstd"))]
+fn copy(source: &mut File, sink: &mut impl io::Write) -> io::Result<u64> {
+    use io::Read as _;
     let mut buf = vec![0; 128 * 1024];
     let mut read = 0;
     loop {
@@ -483,7 +482,7 @@ fn copy(source: &mut File, sink: &mut impl Write) -> io::Result<u64> {
     }
 }
 
-#[allow(dead_code)]
+#[cfg(any(feature = "gzip", feature = "zstd"))]
 fn finish_buffered(out: io::BufWriter<File>) -> io::Result<File> {
     out.into_inner().map_err(|e| e.into_error())
 }

@@ -24,7 +24,10 @@ pub struct Handler {
     pub(crate) level: Level,
     pub(crate) filters: Vec<Box<dyn Filter>>,
     pub(crate) format: Arc<dyn Format>,
-    pub(crate) sink: Box<dyn Sink>,
+    /// Taken over by the dispatcher that writes it.
+    pub(crate) sink: Option<Box<dyn Sink>>,
+    /// Written by a thread of its own (see [`Handler::write_behind`]).
+    pub(crate) write_behind: bool,
     /// The sink is an interactive terminal: formats may color their output.
     pub(crate) terminal: bool,
     pub(crate) buffering: Option<Buffering>,
@@ -48,12 +51,14 @@ impl Handler {
     /// A handler writing to `sink`, at every level, in the default text format.
     pub fn new(name: impl Into<String>, sink: impl Sink) -> Handler {
         let terminal = sink.is_terminal();
+        let write_behind = sink.write_behind();
         Handler {
             name: name.into(),
             level: Level::TRACE,
             filters: Vec::new(),
             format: Arc::new(TextFormat::default()),
-            sink: Box::new(sink),
+            sink: Some(Box::new(sink)),
+            write_behind,
             terminal,
             buffering: None,
         }
@@ -114,6 +119,19 @@ impl Handler {
     pub fn buffered(mut self, mut buffering: Buffering) -> Handler {
         buffering.capacity = buffering.capacity.max(1);
         self.buffering = Some(buffering);
+        self
+    }
+
+    /// Whether a thread of the handler's own writes its batches while the backend formats
+    /// the next ones ("write-behind"). The default is the sink's [`Sink::write_behind`]:
+    /// on for files, off for the console and in-memory sinks. It applies while the
+    /// pipeline queues records; in synchronous mode every sink is written in place.
+    ///
+    /// Nothing is given up: batches reach the sink in order, at most one waits for the
+    /// writer (memory stays bounded, and a slow sink slows the backend down), `flush()`
+    /// returns once the writer has written everything and flushed the sink.
+    pub fn write_behind(mut self, on: bool) -> Handler {
+        self.write_behind = on;
         self
     }
 

@@ -247,12 +247,14 @@ fn writer_of(model: &Model, index: usize) -> Option<usize> {
 struct SharedSink {
     sink: Arc<Mutex<Box<dyn Sink>>>,
     terminal: bool,
+    write_behind: bool,
 }
 
 impl SharedSink {
     fn new(sink: Box<dyn Sink>) -> SharedSink {
         SharedSink {
             terminal: sink.is_terminal(),
+            write_behind: sink.write_behind(),
             sink: Arc::new(Mutex::new(sink)),
         }
     }
@@ -276,6 +278,10 @@ impl Sink for SharedSink {
 
     fn is_terminal(&self) -> bool {
         self.terminal
+    }
+
+    fn write_behind(&self) -> bool {
+        self.write_behind
     }
 }
 
@@ -449,6 +455,10 @@ impl Sink for DelayedFile {
 
     fn flush(&mut self) -> std::io::Result<()> {
         self.sink.as_mut().map_or(Ok(()), |s| s.flush())
+    }
+
+    fn write_behind(&self) -> bool {
+        true
     }
 }
 

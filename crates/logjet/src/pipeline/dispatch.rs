@@ -5,17 +5,17 @@
 use std::io;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use super::stats::HandlerCounters;
 use super::topology::LAST_RESORT_LEVEL;
+use super::writer::{Tally, Writer};
 use super::{Configuration, Core, Topology};
 use crate::encode;
 use crate::handler::Handler;
 use crate::level::Level;
 use crate::logger::LoggerNode;
 use crate::record::{with_record, Record, ThreadInfo};
-use crate::sink::{Batch, ConsoleSink};
+use crate::sink::{ConsoleSink, NullSink};
 
 /// Writes a line to stderr for the error channel. Never panics (unlike `eprintln!`):
 /// stderr may be a closed pipe, and the pipeline must keep running.
@@ -26,12 +26,11 @@ pub(crate) fn report(line: std::fmt::Arguments<'_>) {
 
 /// A handler's buffer is handed to its sink once it holds this much.
 const WRITE_THRESHOLD: usize = 256 * 1024;
-/// At most one error report per handler in this interval; the rest are counted.
-const ERROR_REPORT_INTERVAL: Duration = Duration::from_secs(1);
 
-/// A handler as the backend runs it: its pending batch and its counters.
+/// A handler as the backend runs it: its pending batch, its writer and its counters.
 struct Output {
     handler: Handler,
+    writer: Writer,
     counters: Arc<HandlerCounters>,
     buf: Vec<u8>,
     ends: Vec<usize>,
@@ -40,13 +39,17 @@ struct Output {
     failed: u64,
     /// Records a buffering handler discarded when closed (without `flush_on_close`).
     dropped: u64,
-    errors: ErrorReporter,
 }
 
 impl Output {
-    fn new(handler: Handler, counters: Arc<HandlerCounters>) -> Output {
+    /// Takes the handler's sink over: behind a writer thread if the handler asks for one
+    /// and `queued` (a synchronous caller expects its record written when the call returns).
+    fn new(mut handler: Handler, counters: Arc<HandlerCounters>, queued: bool) -> Output {
+        let sink = handler.sink.take().unwrap_or_else(|| Box::new(NullSink));
+        let writer = Writer::new(&handler.name, sink, handler.write_behind && queued);
         Output {
             handler,
+            writer,
             counters,
             buf: Vec::with_capacity(64 * 1024),
             ends: Vec::new(),
@@ -54,36 +57,18 @@ impl Output {
             written: 0,
             failed: 0,
             dropped: 0,
-            errors: ErrorReporter::default(),
         }
     }
 
-    /// Hands the pending batch to the sink and counts the outcome.
+    fn count(&mut self, tally: Tally) {
+        self.written += tally.written;
+        self.failed += tally.failed;
+    }
+
+    /// Hands the pending batch to the writer and counts what is known of the outcome.
     fn write_out(&mut self) {
-        if self.ends.is_empty() {
-            return;
-        }
-        let total = self.ends.len() as u64;
-        let batch = Batch::new(&self.buf, &self.ends);
-        let sink = &mut self.handler.sink;
-        match catch_unwind(AssertUnwindSafe(|| sink.write(batch))) {
-            Ok(Ok(())) => self.written += total,
-            Ok(Err(e)) => {
-                let written = (e.written as u64).min(total);
-                self.written += written;
-                self.failed += total - written;
-                self.errors
-                    .report(&self.handler.name, "write failed", &e.error);
-            }
-            Err(_) => {
-                self.failed += total;
-                let panic = io::Error::other("the sink panicked");
-                self.errors
-                    .report(&self.handler.name, "write failed", &panic);
-            }
-        }
-        self.buf.clear();
-        self.ends.clear();
+        let tally = self.writer.write(&mut self.buf, &mut self.ends);
+        self.count(tally);
     }
 
     /// Ends the record just formatted into the batch; writes the batch out when it is
@@ -121,22 +106,16 @@ impl Output {
             self.ends.clear();
         }
         self.write_out();
-        self.flush_sink();
+        let tally = self.writer.close();
+        self.count(tally);
         self.publish();
     }
 
-    /// Asks the sink to push out what it buffers (after `end_round`).
+    /// Asks the sink to push out what it buffers (after `end_round`); behind a writer
+    /// thread, waits until it has written everything handed over.
     fn flush_sink(&mut self) {
-        let sink = &mut self.handler.sink;
-        match catch_unwind(AssertUnwindSafe(|| sink.flush())) {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => self.errors.report(&self.handler.name, "flush failed", &e),
-            Err(_) => {
-                let panic = io::Error::other("the sink panicked");
-                self.errors
-                    .report(&self.handler.name, "flush failed", &panic);
-            }
-        }
+        let tally = self.writer.flush();
+        self.count(tally);
     }
 
     fn publish(&self) {
@@ -145,39 +124,8 @@ impl Output {
             self.written,
             self.dropped,
             self.failed,
-            self.ends.len() as u64,
+            self.ends.len() as u64 + self.writer.in_flight(),
         );
-    }
-}
-
-/// Sink errors go to stderr, at most one line per handler per interval: never back into
-/// the pipeline that failed.
-#[derive(Default)]
-struct ErrorReporter {
-    last: Option<Instant>,
-    suppressed: u64,
-}
-
-impl ErrorReporter {
-    fn report(&mut self, handler: &str, what: &str, error: &io::Error) {
-        let now = Instant::now();
-        if self
-            .last
-            .is_some_and(|last| now.duration_since(last) < ERROR_REPORT_INTERVAL)
-        {
-            self.suppressed += 1;
-            return;
-        }
-        let suppressed = std::mem::take(&mut self.suppressed);
-        let more = if suppressed > 0 {
-            format!(" ({suppressed} more errors since the last report)")
-        } else {
-            String::new()
-        };
-        report(format_args!(
-            "logjet: handler {handler:?}: {what}: {error}{more}"
-        ));
-        self.last = Some(now);
     }
 }
 
@@ -204,7 +152,11 @@ impl Dispatcher {
             Handler::new("last resort", ConsoleSink::stderr()).level(LAST_RESORT_LEVEL);
         let mut dispatcher = Dispatcher {
             outputs: Vec::new(),
-            last_resort: Output::new(last_resort, Arc::new(HandlerCounters::new("last resort"))),
+            last_resort: Output::new(
+                last_resort,
+                Arc::new(HandlerCounters::new("last resort")),
+                false,
+            ),
             topology: configuration.topology.clone(),
             routes: Vec::new(),
             loggers: Vec::new(),
@@ -225,7 +177,7 @@ impl Dispatcher {
             .handlers
             .into_iter()
             .zip(configuration.counters)
-            .map(|(h, c)| Output::new(h, c))
+            .map(|(h, c)| Output::new(h, c, configuration.queued))
             .collect();
         self.topology = configuration.topology;
         self.routes.clear();

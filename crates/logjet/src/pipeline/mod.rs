@@ -10,6 +10,7 @@ mod producer;
 mod ring;
 mod stats;
 mod topology;
+mod writer;
 
 pub use overflow::Overflow;
 pub use stats::{HandlerStats, Stats};
@@ -105,6 +106,8 @@ pub(crate) struct Configuration {
     pub handlers: Vec<Handler>,
     pub counters: Vec<Arc<HandlerCounters>>,
     pub topology: Arc<Topology>,
+    /// Records are queued for the backend (not written by the callers themselves).
+    pub queued: bool,
 }
 
 /// The fields a log call reads. Aligned so that nothing the backend or a flusher writes
@@ -213,6 +216,7 @@ impl Core {
             handlers,
             counters,
             topology: topology.clone(),
+            queued: !synchronous,
         };
         // A running backend takes the new configuration over between two rounds (and a
         // synchronous caller before its next record): each record is routed once, by

@@ -34,8 +34,9 @@ pub struct HandlerStats {
     pub dropped: u64,
     /// Records the sink failed to write.
     pub failed: u64,
-    /// Records formatted but not yet handed to the sink (a buffering handler holds them
-    /// until its trigger).
+    /// Records formatted but not yet written: waiting for the end of the backend's round,
+    /// held by a buffering handler until its trigger, or handed to the handler's writer
+    /// thread (see `Handler::write_behind`).
     pub in_flight: u64,
 }
 

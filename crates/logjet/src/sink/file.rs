@@ -258,4 +258,8 @@ impl Sink for FileSink {
     fn write(&mut self, batch: Batch<'_>) -> Result<(), SinkError> {
         append_batch(&self.file, batch)
     }
+
+    fn write_behind(&self) -> bool {
+        true
+    }
 }

@@ -112,6 +112,14 @@ pub trait Sink: Send + 'static {
     fn is_terminal(&self) -> bool {
         false
     }
+
+    /// Whether writes take long enough that a thread of the sink's own should make them
+    /// while the backend formats the next records (see
+    /// [`Handler::write_behind`](crate::Handler::write_behind)): `true` for files, whose
+    /// writes cost the kernel's copy into the page cache.
+    fn write_behind(&self) -> bool {
+        false
+    }
 }
 
 impl Sink for Box<dyn Sink> {
@@ -125,6 +133,10 @@ impl Sink for Box<dyn Sink> {
 
     fn is_terminal(&self) -> bool {
         (**self).is_terminal()
+    }
+
+    fn write_behind(&self) -> bool {
+        (**self).write_behind()
     }
 }
 

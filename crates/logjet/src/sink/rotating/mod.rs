@@ -788,4 +788,8 @@ impl Sink for RotatingFileSink {
             Some(e) => Err(e),
         }
     }
+
+    fn write_behind(&self) -> bool {
+        true
+    }
 }

@@ -1,0 +1,240 @@
+//! Write-behind: a handler's sink written by a thread of its own while the backend formats
+//! the next records, with every guarantee of writing in place (order, flush, counting,
+//! shutdown), and never in synchronous mode.
+
+use std::io;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use logjet::{
+    Batch, Builder, CaptureSink, Captured, FileSink, Handler, JsonFormat, Logjet, RotatingFileSink,
+    Sink, SinkError,
+};
+
+/// A sink that notes which threads write it, can be slowed down, fail every other batch
+/// or panic once, and notes when it is dropped.
+struct Probe {
+    inner: CaptureSink,
+    threads: Arc<Mutex<Vec<String>>>,
+    delay: Duration,
+    fail_every_other: bool,
+    panic_on_batch: Option<usize>,
+    batches: Arc<AtomicUsize>,
+    dropped: Arc<AtomicBool>,
+}
+
+impl Probe {
+    fn new() -> (Probe, Captured) {
+        let (sink, captured) = CaptureSink::new();
+        let probe = Probe {
+            inner: sink,
+            threads: Arc::default(),
+            delay: Duration::ZERO,
+            fail_every_other: false,
+            panic_on_batch: None,
+            batches: Arc::default(),
+            dropped: Arc::default(),
+        };
+        (probe, captured)
+    }
+}
+
+impl Sink for Probe {
+    fn write(&mut self, batch: Batch<'_>) -> Result<(), SinkError> {
+        let name = std::thread::current().name().unwrap_or("").to_owned();
+        self.threads.lock().unwrap().push(name);
+        std::thread::sleep(self.delay);
+        let n = self.batches.fetch_add(1, Ordering::SeqCst);
+        if self.panic_on_batch == Some(n) {
+            panic!("injected sink panic");
+        }
+        if self.fail_every_other && n % 2 == 0 {
+            return Err(SinkError {
+                written: batch.len() / 2,
+                error: io::Error::other("injected failure"),
+            });
+        }
+        self.inner.write(batch)
+    }
+}
+
+impl Drop for Probe {
+    fn drop(&mut self) {
+        self.dropped.store(true, Ordering::SeqCst);
+    }
+}
+
+fn json(line: &str) -> serde_json::Value {
+    serde_json::from_str(line).unwrap()
+}
+
+fn seqs(captured: &Captured) -> Vec<u64> {
+    captured
+        .lines()
+        .iter()
+        .map(|l| json(l)["seq"].as_u64().unwrap())
+        .collect()
+}
+
+fn start(handler: Handler, synchronous: bool) -> Logjet {
+    Builder::new()
+        .synchronous(synchronous)
+        .flush_interval(Duration::from_secs(3600))
+        .handler(handler.format(JsonFormat::new()))
+        .build()
+        .unwrap()
+}
+
+fn handler_counts(lj: &Logjet) -> (u64, u64, u64, u64) {
+    let h = lj.stats().handlers.remove(0);
+    (h.accepted, h.written, h.failed, h.in_flight)
+}
+
+#[test]
+fn files_are_written_behind_and_other_sinks_in_place_by_default() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = FileSink::open(dir.path().join("a.log")).unwrap();
+    let rotating = RotatingFileSink::builder(dir.path().join("b.log"))
+        .build()
+        .unwrap();
+    assert!(file.write_behind() && rotating.write_behind());
+    assert!(!CaptureSink::new().0.write_behind());
+}
+
+#[test]
+fn the_writer_thread_writes_in_order_and_flush_waits_for_it() {
+    for behind in [false, true] {
+        let (mut probe, captured) = Probe::new();
+        probe.delay = Duration::from_millis(2);
+        let threads = probe.threads.clone();
+        let lj = start(Handler::new("probe", probe).write_behind(behind), false);
+        let logger = lj.logger("app");
+        for seq in 0..20_000u64 {
+            logjet::info!(logger: logger, "r"; seq = seq);
+            if seq % 5_000 == 4_999 {
+                lj.flush();
+                // Everything logged so far is written once flush returns.
+                assert_eq!(captured.len() as u64, seq + 1);
+                assert_eq!(handler_counts(&lj), (seq + 1, seq + 1, 0, 0));
+            }
+        }
+        lj.flush();
+        assert_eq!(seqs(&captured), (0..20_000).collect::<Vec<_>>());
+        let expected = if behind {
+            "logjet-writer"
+        } else {
+            "logjet-backend"
+        };
+        let threads = threads.lock().unwrap();
+        assert!(threads.iter().all(|t| t == expected), "{threads:?}");
+        assert!(lj.shutdown());
+    }
+}
+
+#[test]
+fn failed_and_panicking_writes_behind_are_counted_and_writing_goes_on() {
+    let (mut probe, captured) = Probe::new();
+    probe.fail_every_other = true;
+    probe.panic_on_batch = Some(3);
+    let lj = start(Handler::new("probe", probe).write_behind(true), false);
+    let logger = lj.logger("app");
+    for batch in 0..8u64 {
+        for i in 0..10u64 {
+            logjet::info!(logger: logger, "r"; seq = batch * 10 + i);
+        }
+        lj.flush();
+    }
+    // Batches 0, 2, 4, 6 half fail, batch 3 panics; 1, 5, 7 are written whole.
+    let (accepted, written, failed, in_flight) = handler_counts(&lj);
+    assert_eq!((accepted, in_flight), (80, 0));
+    assert_eq!((written, failed), (4 * 5 + 3 * 10, 4 * 5 + 10));
+    assert_eq!(captured.len(), 3 * 10);
+    assert!(lj.shutdown());
+}
+
+#[test]
+fn synchronous_mode_writes_in_place_before_the_call_returns() {
+    let (probe, captured) = Probe::new();
+    let threads = probe.threads.clone();
+    let lj = start(Handler::new("probe", probe).write_behind(true), true);
+    let logger = lj.logger("app");
+    std::thread::Builder::new()
+        .name("caller".into())
+        .spawn(move || {
+            for seq in 0..100u64 {
+                logjet::info!(logger: logger, "r"; seq = seq);
+                assert_eq!(captured.len() as u64, seq + 1);
+            }
+        })
+        .unwrap()
+        .join()
+        .unwrap();
+    assert!(threads.lock().unwrap().iter().all(|t| t == "caller"));
+    assert!(lj.shutdown());
+}
+
+#[test]
+fn shutdown_writes_everything_then_drops_the_sink_on_its_writer() {
+    let (mut probe, captured) = Probe::new();
+    probe.delay = Duration::from_millis(20);
+    let dropped = probe.dropped.clone();
+    let lj = start(Handler::new("probe", probe).write_behind(true), false);
+    let logger = lj.logger("app");
+    for seq in 0..1_000u64 {
+        logjet::warning!(logger: logger, "r"; seq = seq);
+    }
+    assert!(lj.shutdown());
+    assert!(dropped.load(Ordering::SeqCst));
+    assert_eq!(seqs(&captured), (0..1_000).collect::<Vec<_>>());
+}
+
+/// Logs through the same instance from inside every write.
+struct Chatty {
+    logjet: Arc<std::sync::OnceLock<Logjet>>,
+    inner: CaptureSink,
+}
+
+impl Sink for Chatty {
+    fn write(&mut self, batch: Batch<'_>) -> Result<(), SinkError> {
+        if let Some(lj) = self.logjet.get() {
+            logjet::warning!(logger: lj.logger("sink"), "logged from the writer thread");
+        }
+        self.inner.write(batch)
+    }
+}
+
+#[test]
+fn a_sink_that_logs_from_its_writer_thread_keeps_the_pipeline_going() {
+    let slot = Arc::new(std::sync::OnceLock::new());
+    let (inner, captured) = CaptureSink::new();
+    let lj = Builder::new()
+        .queue_capacity(64 * 1024)
+        .overflow(logjet::Overflow::Block)
+        .handler(
+            Handler::new(
+                "chatty",
+                Chatty {
+                    logjet: slot.clone(),
+                    inner,
+                },
+            )
+            .write_behind(true),
+        )
+        .build()
+        .unwrap();
+    slot.set(lj.clone()).ok().unwrap();
+    let logger = lj.logger("app");
+    for seq in 0..50_000u64 {
+        logjet::info!(logger: logger, "r"; seq = seq);
+    }
+    assert!(lj.flush_timeout(Duration::from_secs(60)));
+    let lines = captured.lines();
+    let from_writer = lines
+        .iter()
+        .filter(|l| l.contains("logged from the writer thread"))
+        .count();
+    assert!(from_writer > 0);
+    assert_eq!(lines.len() - from_writer, 50_000);
+    assert!(lj.shutdown());
+}

@@ -41,6 +41,7 @@ mod fields;
 mod filter;
 mod format;
 mod handler;
+mod hold;
 mod ingest;
 mod level;
 mod logger;
@@ -158,6 +159,7 @@ pub fn stats() -> Stats {
 pub mod __private {
     pub use crate::callsite::Callsite;
     pub use crate::encode::Encoder;
+    pub use crate::hold::{Hold, HoldCopy, HoldRef};
     pub use crate::message::{
         is_positional_template, Arg, ArgEncoder, CaptureAny, CaptureDisplay, CaptureTyped, Message,
     };

@@ -42,23 +42,104 @@ macro_rules! log {
 }
 
 /// An enabled call's capture: `$submit($receiver, site, level, message, fields)`, once
-/// for either form of the message (see `__with_message!`).
+/// for either form of the message (see `__with_message!`), with the field values held
+/// (see `__hold_fields!`).
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __capture {
     ($submit:path, [$($receiver:expr)?], $site:ident, $level:ident, $fmt:literal $(, $arg:expr)*; $($fields:tt)*) => {
         $crate::__with_message!(
-            |__logjet_message| $submit(
-                $($receiver,)?
-                $site,
-                $level,
-                __logjet_message,
-                |__logjet_enc: &mut $crate::__private::Encoder<'_>| {
-                    $crate::__encode_fields!(__logjet_enc, $($fields)*);
-                },
+            |__logjet_message| $crate::__hold_fields!(
+                (submit $submit, [$($receiver)?], $site, $level, __logjet_message) [] $($fields)*
             ),
             $fmt $(, $arg)*
         )
+    };
+}
+
+/// Parses `key = value`, `key = %value`, `key = ?value` lists (a variable alone, `user_id`,
+/// `%user`, `?request`, is its own key), evaluates each value once, in order, and holds
+/// it (copied if small and `Copy`, else borrowed: see the `hold` module); then hands a
+/// closure that encodes the held values to `__with_fields!($ctx; closure)`. `[...]`
+/// accumulates `(kind, key, held)`; each level's `__logjet_field` is a binding of its own.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __hold_fields {
+    (($($ctx:tt)*) [$(($kind:ident, $key:expr, $held:ident))*]) => {
+        $crate::__with_fields!($($ctx)*; |__logjet_enc: &mut $crate::__private::Encoder<'_>| {
+            $($crate::__encode_held!(__logjet_enc, $kind, $key, $held);)*
+        })
+    };
+    ($ctx:tt [$($held:tt)*] $key:ident = % $value:expr $(, $($rest:tt)*)?) => {
+        $crate::__hold_fields!(@hold $ctx [$($held)*] display, ::std::stringify!($key), $value; $($($rest)*)?)
+    };
+    ($ctx:tt [$($held:tt)*] $key:ident = ? $value:expr $(, $($rest:tt)*)?) => {
+        $crate::__hold_fields!(@hold $ctx [$($held)*] debug, ::std::stringify!($key), $value; $($($rest)*)?)
+    };
+    ($ctx:tt [$($held:tt)*] $key:ident = $value:expr $(, $($rest:tt)*)?) => {
+        $crate::__hold_fields!(@hold $ctx [$($held)*] typed, ::std::stringify!($key), $value; $($($rest)*)?)
+    };
+    ($ctx:tt [$($held:tt)*] % $key:ident $(, $($rest:tt)*)?) => {
+        $crate::__hold_fields!(@hold $ctx [$($held)*] display, ::std::stringify!($key), $key; $($($rest)*)?)
+    };
+    ($ctx:tt [$($held:tt)*] ? $key:ident $(, $($rest:tt)*)?) => {
+        $crate::__hold_fields!(@hold $ctx [$($held)*] debug, ::std::stringify!($key), $key; $($($rest)*)?)
+    };
+    ($ctx:tt [$($held:tt)*] $key:ident $(, $($rest:tt)*)?) => {
+        $crate::__hold_fields!(@hold $ctx [$($held)*] typed, ::std::stringify!($key), $key; $($($rest)*)?)
+    };
+    ($ctx:tt [$($held:tt)*] $key:literal = % $value:expr $(, $($rest:tt)*)?) => {
+        $crate::__hold_fields!(@hold $ctx [$($held)*] display, $key, $value; $($($rest)*)?)
+    };
+    ($ctx:tt [$($held:tt)*] $key:literal = ? $value:expr $(, $($rest:tt)*)?) => {
+        $crate::__hold_fields!(@hold $ctx [$($held)*] debug, $key, $value; $($($rest)*)?)
+    };
+    ($ctx:tt [$($held:tt)*] $key:literal = $value:expr $(, $($rest:tt)*)?) => {
+        $crate::__hold_fields!(@hold $ctx [$($held)*] typed, $key, $value; $($($rest)*)?)
+    };
+    // A `match` keeps the value's temporaries alive until the record is captured.
+    (@hold $ctx:tt [$($held:tt)*] $kind:ident, $key:expr, $value:expr; $($rest:tt)*) => {
+        match $crate::__hold!($value) {
+            __logjet_field => $crate::__hold_fields!($ctx [$($held)* ($kind, $key, __logjet_field)] $($rest)*),
+        }
+    };
+}
+
+/// What the encoded fields are for: a record to submit, or `Fields` to build.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __with_fields {
+    (submit $submit:path, [$($receiver:expr)?], $site:ident, $level:ident, $message:ident; $encode:expr) => {
+        $submit($($receiver,)? $site, $level, $message, $encode)
+    };
+    (build; $encode:expr) => {
+        $crate::Fields::build($encode)
+    };
+}
+
+/// Holds one value: a copy if it is small and `Copy`, else a borrow (see the `hold` module).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __hold {
+    ($value:expr) => {{
+        #[allow(unused_imports)]
+        use $crate::__private::{HoldCopy as _, HoldRef as _};
+        (&$crate::__private::Hold(&$value)).__logjet_hold()
+    }};
+}
+
+/// Encodes one held field value by its kind.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __encode_held {
+    ($enc:ident, typed, $key:expr, $held:ident) => {
+        $enc.field_static($key, &*$held)
+    };
+    ($enc:ident, display, $key:expr, $held:ident) => {
+        $enc.field_static($key, &$crate::DisplayValue(&*$held))
+    };
+    ($enc:ident, debug, $key:expr, $held:ident) => {
+        $enc.field_static($key, &$crate::DebugValue(&*$held))
     };
 }
 
@@ -79,9 +160,10 @@ macro_rules! __with_message {
         }
     };
     // Each argument is evaluated here, in the caller's function (so `?` and `.await` work),
-    // once, and borrowed for the capture; each level's `__logjet_arg` is a binding of its own.
+    // once, and held for the capture (see `__hold!`); each level's `__logjet_arg` is a
+    // binding of its own.
     (@bind |$message:ident| $submit:expr, $fmt:literal, [$($bound:ident)*] $head:expr, $($tail:expr,)*) => {
-        match &$head {
+        match $crate::__hold!($head) {
             __logjet_arg => $crate::__with_message!(@bind |$message| $submit, $fmt, [$($bound)* __logjet_arg] $($tail,)*),
         }
     };
@@ -94,7 +176,7 @@ macro_rules! __with_message {
             &mut |__logjet_args: &mut $crate::__private::ArgEncoder<'_, '_>| {
                 #[allow(unused_imports)]
                 use $crate::__private::{CaptureAny as _, CaptureDisplay as _, CaptureTyped as _};
-                $((&&&$crate::__private::Arg($bound)).__logjet_capture(__logjet_args);)*
+                $((&&&$crate::__private::Arg(&*$bound)).__logjet_capture(__logjet_args);)*
             },
         ))
     };
@@ -163,9 +245,7 @@ macro_rules! critical {
 #[macro_export]
 macro_rules! fields {
     ($($fields:tt)*) => {
-        $crate::Fields::build(|__logjet_enc: &mut $crate::__private::Encoder<'_>| {
-            $crate::__encode_fields!(__logjet_enc, $($fields)*);
-        })
+        $crate::__hold_fields!((build) [] $($fields)*)
     };
 }
 
@@ -183,48 +263,4 @@ macro_rules! __callsite {
         );
         &__LOGJET_CALLSITE
     }};
-}
-
-/// Encodes `key = value`, `key = %value`, `key = ?value` lists; a variable alone
-/// (`user_id`, `%user`, `?request`) is its own key.
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __encode_fields {
-    ($enc:ident, ) => {};
-    ($enc:ident, $key:ident = % $value:expr $(, $($rest:tt)*)?) => {
-        $enc.field_static(::std::stringify!($key), &$crate::DisplayValue(&$value));
-        $crate::__encode_fields!($enc, $($($rest)*)?);
-    };
-    ($enc:ident, $key:ident = ? $value:expr $(, $($rest:tt)*)?) => {
-        $enc.field_static(::std::stringify!($key), &$crate::DebugValue(&$value));
-        $crate::__encode_fields!($enc, $($($rest)*)?);
-    };
-    ($enc:ident, $key:ident = $value:expr $(, $($rest:tt)*)?) => {
-        $enc.field_static(::std::stringify!($key), &$value);
-        $crate::__encode_fields!($enc, $($($rest)*)?);
-    };
-    ($enc:ident, % $key:ident $(, $($rest:tt)*)?) => {
-        $enc.field_static(::std::stringify!($key), &$crate::DisplayValue(&$key));
-        $crate::__encode_fields!($enc, $($($rest)*)?);
-    };
-    ($enc:ident, ? $key:ident $(, $($rest:tt)*)?) => {
-        $enc.field_static(::std::stringify!($key), &$crate::DebugValue(&$key));
-        $crate::__encode_fields!($enc, $($($rest)*)?);
-    };
-    ($enc:ident, $key:ident $(, $($rest:tt)*)?) => {
-        $enc.field_static(::std::stringify!($key), &$key);
-        $crate::__encode_fields!($enc, $($($rest)*)?);
-    };
-    ($enc:ident, $key:literal = % $value:expr $(, $($rest:tt)*)?) => {
-        $enc.field_static($key, &$crate::DisplayValue(&$value));
-        $crate::__encode_fields!($enc, $($($rest)*)?);
-    };
-    ($enc:ident, $key:literal = ? $value:expr $(, $($rest:tt)*)?) => {
-        $enc.field_static($key, &$crate::DebugValue(&$value));
-        $crate::__encode_fields!($enc, $($($rest)*)?);
-    };
-    ($enc:ident, $key:literal = $value:expr $(, $($rest:tt)*)?) => {
-        $enc.field_static($key, &$value);
-        $crate::__encode_fields!($enc, $($($rest)*)?);
-    };
 }

@@ -177,3 +177,57 @@ fn an_argument_cut_at_a_char_boundary_gives_one_marker() {
         assert!(pair[0].matches('…').count() <= 1, "{}", &pair[0][16_370..]);
     }
 }
+
+fn field_of(text: &str) -> Result<u64, std::num::ParseIntError> {
+    let (lj, captured) = start();
+    let log = lj.logger("m");
+    // `?` inside a field value returns from this function too.
+    logjet::info!(logger: log, "parsed"; value = text.parse::<u64>()?);
+    lj.flush();
+    let line: serde_json::Value = serde_json::from_str(&captured.take()[0]).unwrap();
+    Ok(line["value"].as_u64().unwrap())
+}
+
+#[test]
+fn field_values_are_evaluated_once_in_order_and_only_when_enabled() {
+    let (lj, captured) = start();
+    let log = lj.logger("m");
+    let order = std::cell::RefCell::new(Vec::new());
+    let note = |what: &'static str, n: u64| {
+        order.borrow_mut().push(what);
+        n
+    };
+    let name = String::from("ada");
+    logjet::info!(
+        logger: log, "arg {}", note("arg", 1);
+        first = note("first", 2), second = %note("second", 3), third = ?note("third", 4),
+        "fourth" = note("fourth", 5), name
+    );
+    assert_eq!(
+        *order.borrow(),
+        ["arg", "first", "second", "third", "fourth"]
+    );
+    logjet::trace!(logger: log, "disabled {}", note("arg", 1); first = note("first", 2));
+    assert_eq!(order.borrow().len(), 5, "a disabled call evaluates nothing");
+    lj.flush();
+    let line: serde_json::Value = serde_json::from_str(&captured.take()[0]).unwrap();
+    assert_eq!(line["message"], "arg 1");
+    assert_eq!(
+        (
+            &line["first"],
+            &line["second"],
+            &line["third"],
+            &line["fourth"],
+            &line["name"]
+        ),
+        (
+            &2.into(),
+            &"3".into(),
+            &"4".into(),
+            &5.into(),
+            &"ada".into()
+        )
+    );
+    assert_eq!(field_of("12"), Ok(12));
+    assert!(field_of("x").is_err());
+}

@@ -101,6 +101,17 @@ pub(crate) struct Core {
     pub(crate) drop_reports: AtomicU64,
 }
 
+/// How callers write their records (see [`Core::mode`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// Into their ring, for the backend.
+    Queued,
+    /// Themselves, through the handlers, under the dispatcher's lock.
+    Synchronous,
+    /// To stderr: no instance runs.
+    Stopped,
+}
+
 /// The handlers and routing of one configuration, as the dispatcher takes them.
 pub(crate) struct Configuration {
     pub handlers: Vec<Handler>,
@@ -186,7 +197,7 @@ impl Core {
     }
 
     /// Whether the backend thread runs (in either mode).
-    fn backend_alive(&self) -> bool {
+    pub(crate) fn backend_alive(&self) -> bool {
         self.hot.state.load(Ordering::Acquire) != STOPPED
     }
 
@@ -274,10 +285,16 @@ impl Core {
         }
     }
 
-    /// Whether records are written on the caller's thread (no backend).
+    /// How callers write their records now, in one read: a caller that asked "queued?"
+    /// and then "synchronous?" could see neither while the instance switches between
+    /// the two, and send a record of a running instance to stderr.
     #[inline]
-    pub(crate) fn is_synchronous(&self) -> bool {
-        self.hot.state.load(Ordering::Relaxed) == RUNNING_SYNCHRONOUS
+    pub(crate) fn mode(&self) -> Mode {
+        match self.hot.state.load(Ordering::Acquire) {
+            RUNNING => Mode::Queued,
+            RUNNING_SYNCHRONOUS => Mode::Synchronous,
+            _ => Mode::Stopped,
+        }
     }
 
     /// Synchronous mode: the caller dispatches its own record. Returns `false` when the

@@ -8,7 +8,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use super::ring::{Producer, Ring};
-use super::{now_ns, Core, Overflow};
+use super::{now_ns, Core, Mode, Overflow};
 use crate::callsite::Callsite;
 use crate::encode::{self, Encoder, InlineLocation};
 use crate::format::{Format, TextFormat};
@@ -135,11 +135,13 @@ pub(crate) fn submit_record(
 }
 
 fn enqueue(core: &Core, level: Level, record: &[u8], thread: &ThreadState) {
-    if !core.is_running() {
-        if !(core.is_synchronous() && dispatch_synchronously(core, record, thread)) {
+    match core.mode() {
+        Mode::Queued => {}
+        Mode::Synchronous if dispatch_synchronously(core, record, thread) => return,
+        Mode::Synchronous | Mode::Stopped => {
             write_to_stderr(core, record);
+            return;
         }
-        return;
     }
     let Ok(mut rings) = thread.rings.try_borrow_mut() else {
         write_to_stderr(core, record);
@@ -238,7 +240,9 @@ fn push_when_full(core: &Core, level: Level, record: &[u8], local: &mut LocalRin
         if local.ring.try_push(&mut local.producer, record) {
             return;
         }
-        if !core.is_running() {
+        // In synchronous mode the backend still drains the rings: only a stopped
+        // instance makes waiting pointless.
+        if !core.backend_alive() {
             write_to_stderr(core, record);
             return;
         }

@@ -2,7 +2,7 @@
 //! and prints the table (and, on a full run, the targets).
 
 use std::collections::HashMap;
-use std::io::Read as _;
+use std::io::Read;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -245,6 +245,9 @@ fn run_child(
         .stderr(Stdio::piped())
         .spawn()
         .expect("cannot start a child");
+    // Read while the child runs: a child that fills a pipe would otherwise block on it.
+    let stdout = read_in_background(child.stdout.take());
+    let stderr = read_in_background(child.stderr.take());
     let mut problems = Vec::new();
     let limit = Duration::from_secs(300);
     let start = Instant::now();
@@ -259,14 +262,8 @@ fn run_child(
         }
         std::thread::sleep(Duration::from_millis(20));
     };
-    let mut stdout = String::new();
-    let mut stderr = String::new();
-    if let Some(mut s) = child.stdout.take() {
-        let _ = s.read_to_string(&mut stdout);
-    }
-    if let Some(mut s) = child.stderr.take() {
-        let _ = s.read_to_string(&mut stderr);
-    }
+    let stdout = stdout.join().unwrap_or_default();
+    let stderr = stderr.join().unwrap_or_default();
     match status {
         None => problems.push(format!("timed out after {} s", limit.as_secs())),
         Some(s) if !s.success() => {
@@ -304,6 +301,17 @@ fn run_child(
     RunResult { values, problems }
 }
 
+/// Reads a child's pipe to its end on a thread of its own.
+fn read_in_background(pipe: Option<impl Read + Send + 'static>) -> std::thread::JoinHandle<String> {
+    std::thread::spawn(move || {
+        let mut text = String::new();
+        if let Some(mut pipe) = pipe {
+            let _ = pipe.read_to_string(&mut text);
+        }
+        text
+    })
+}
+
 /// Compares the output with what the child says it logged; returns derived values.
 fn verify(
     variant: &Variant,
@@ -312,15 +320,15 @@ fn verify(
     out: &check::Output,
     problems: &mut Vec<String>,
 ) -> Vec<(String, f64)> {
-    let Some(calls) = values.get("calls").map(|c| *c as u64) else {
-        return Vec::new();
-    };
     if out.invalid > 0 {
         problems.push(format!(
             "{} of {} lines are not valid JSON",
             out.invalid, out.lines
         ));
     }
+    let Some(calls) = values.get("calls").map(|c| *c as u64) else {
+        return Vec::new();
+    };
     if out.records > calls {
         problems.push(format!(
             "{} records written for {} calls",

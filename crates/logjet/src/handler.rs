@@ -24,8 +24,7 @@ pub struct Handler {
     pub(crate) level: Level,
     pub(crate) filters: Vec<Box<dyn Filter>>,
     pub(crate) format: Arc<dyn Format>,
-    /// Taken over by the dispatcher that writes it.
-    pub(crate) sink: Option<Box<dyn Sink>>,
+    pub(crate) sink: Box<dyn Sink>,
     /// Written by a thread of its own (see [`Handler::write_behind`]).
     pub(crate) write_behind: bool,
     /// The sink is an interactive terminal: formats may color their output.
@@ -57,7 +56,7 @@ impl Handler {
             level: Level::TRACE,
             filters: Vec::new(),
             format: Arc::new(TextFormat::default()),
-            sink: Some(Box::new(sink)),
+            sink: Box::new(sink),
             write_behind,
             terminal,
             buffering: None,

@@ -2,8 +2,8 @@
 //!
 //! Non-blocking structured logging. A log call captures its record (timestamp, call-site
 //! pointer, message, typed fields) into a queue owned by the calling thread, without
-//! allocating or taking a shared lock (90–140 ns median on the benchmark machine, timer
-//! included, see BENCHMARKS.md); a backend thread formats the records (JSON Lines,
+//! allocating or waiting for a lock (70–140 ns median over the full benchmark runs on
+//! the benchmark machine, timer included, see BENCHMARKS.md); a backend thread formats the records (JSON Lines,
 //! Python-style text patterns, logfmt) and writes them to handlers in batches. Loggers,
 //! levels, handlers and filters follow Python's `logging`, so configurations carry over.
 //!

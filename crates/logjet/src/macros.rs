@@ -173,7 +173,7 @@ macro_rules! __with_message {
     (@bind |$message:ident| $submit:expr, $fmt:literal, [$($bound:ident)*]) => {
         $crate::__with_message!(@submit |$message| $submit, $crate::__private::Message::Template(
             $fmt,
-            &mut |__logjet_args: &mut $crate::__private::ArgEncoder<'_, '_>| {
+            &|__logjet_args: &mut $crate::__private::ArgEncoder<'_, '_>| {
                 #[allow(unused_imports)]
                 use $crate::__private::{CaptureAny as _, CaptureDisplay as _, CaptureTyped as _};
                 $((&&&$crate::__private::Arg(&*$bound)).__logjet_capture(__logjet_args);)*

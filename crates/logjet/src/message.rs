@@ -19,11 +19,12 @@ use crate::value::Value;
 
 /// A log call's message, as the macros hand it over.
 #[doc(hidden)]
+#[derive(Clone, Copy)]
 pub enum Message<'a> {
     /// Formatted on the caller (a plain string literal is kept as a pointer).
     Formatted(fmt::Arguments<'a>),
     /// A template of `{}` placeholders and the closure that captures its arguments.
-    Template(&'static str, &'a mut dyn FnMut(&mut ArgEncoder<'_, '_>)),
+    Template(&'static str, &'a dyn Fn(&mut ArgEncoder<'_, '_>)),
 }
 
 impl<'a> From<fmt::Arguments<'a>> for Message<'a> {
@@ -298,7 +299,7 @@ mod tests {
     #[test]
     fn rendering_fills_placeholders_in_order_and_unescapes_braces() {
         let mut buf = Vec::new();
-        let mut capture = |args: &mut ArgEncoder<'_, '_>| {
+        let capture = |args: &mut ArgEncoder<'_, '_>| {
             args.typed(Value::U64(1));
             args.typed(Value::F64(1e20));
             args.typed(Value::Str("x"));
@@ -309,7 +310,7 @@ mod tests {
             0,
             0,
             None,
-            Message::Template("{{{}}} {} }}{}", &mut capture),
+            Message::Template("{{{}}} {} }}{}", &capture),
         );
         let decoded = crate::encode::decode(&buf);
         let text = with_text(decoded.message, |text, cut| (text.to_owned(), cut));

@@ -62,8 +62,8 @@ const INLINE_FIELDS: usize = 16;
 /// Decodes encoded fields, keeping one entry per key (at the key's first position, with
 /// its last value), and calls `f` with them.
 fn with_fields<R>(encoded: &[u8], f: impl FnOnce(&[(&str, Value<'_>)]) -> R) -> R {
-    // Left uninitialised: a record has a handful of fields, and writing all 16 entries
-    // first would cost more than decoding them.
+    // Left uninitialised: a record has a handful of fields, so only the entries decoded
+    // are ever written.
     let mut inline = [const { MaybeUninit::<(&str, Value<'_>)>::uninit() }; INLINE_FIELDS];
     let mut len = 0;
     let mut spilled: Vec<(&str, Value<'_>)> = Vec::new();

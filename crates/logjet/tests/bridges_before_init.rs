@@ -13,7 +13,8 @@ fn bridges_installed_first_follow_the_later_configuration() {
         .with(logjet::bridge::tracing::layer())
         .init();
     logjet::bridge::log::init().unwrap();
-    // Before configuration: Python's default, WARNING and above on stderr.
+    // Before configuration, Python's default shows WARNING and above on stderr: this INFO
+    // goes nowhere, and must not turn up in the file configured later.
     tracing::info!("not configured yet");
 
     let dir = tempfile::tempdir().unwrap();

@@ -84,19 +84,9 @@ fn cycles_in_long_queue_chains_are_found_quickly() {
         "{{\"version\": 1, \"handlers\": {{\n{}\n}}, \"root\": {{\"handlers\": [\"q0\"]}}}}",
         handlers.join(",\n")
     );
-    let (done, result) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = done.send(Config::parse_with(
-            &text,
-            Syntax::Json,
-            "chain.json",
-            &|_| None,
-        ));
-    });
-    let error = result
-        .recv_timeout(std::time::Duration::from_secs(5))
-        .expect("checking took more than 5 s")
-        .unwrap_err();
+    // Checking a long chain once per handler would take exponential time: it would show
+    // as a test that does not finish (tests assert no timings).
+    let error = Config::parse_with(&text, Syntax::Json, "chain.json", &|_| None).unwrap_err();
     let chain: Vec<String> = (0..N).map(|i| format!("q{i}")).collect();
     assert_eq!(
         error.to_string(),

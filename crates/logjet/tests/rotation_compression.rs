@@ -117,6 +117,10 @@ fn two_sinks_on_one_path_compress_side_by_side() {
     }
     let files = read_files(dir.path(), "app.log");
     assert!(files.len() > 20, "{} files", files.len());
+    assert!(
+        files.keys().any(|name| name.ends_with(".gz")),
+        "nothing compressed"
+    );
     let mut all: Vec<u64> = files
         .values()
         .flat_map(|d| {

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant, UNIX_EPOCH};
+use std::time::{Duration, UNIX_EPOCH};
 
 use logjet::{RotatingFileSink, When};
 use rotation_common::{read_files, run_child, write_lines};
@@ -35,7 +35,12 @@ fn run(
         t.store(at, Ordering::Relaxed);
         write_lines(&mut sink, &[label.to_string()]).unwrap();
     }
-    read_files(dir.path(), "app.log")
+    text_files(dir.path())
+}
+
+/// The sink's files and their text.
+fn text_files(dir: &Path) -> BTreeMap<String, String> {
+    read_files(dir, "app.log")
         .into_iter()
         .map(|(k, v)| (k, String::from_utf8(v).unwrap()))
         .collect()
@@ -227,7 +232,8 @@ fn local_time_across_both_dst_changes() {
 #[test]
 fn clock_is_consulted_not_slept_on() {
     // A clock far in the past still names files from its own notion of time, and a
-    // jump of days takes no real time.
+    // jump of days takes no real time (a sink that slept until the next period would not
+    // return from the second write).
     let dir = tempfile::tempdir().unwrap();
     let reads = Arc::new(AtomicI64::new(0));
     let t = Arc::new(AtomicI64::new(0));
@@ -241,7 +247,6 @@ fn clock_is_consulted_not_slept_on() {
         })
         .build()
         .unwrap();
-    let started = Instant::now();
     write_lines(&mut sink, &["a".to_string()]).unwrap();
     let before = reads.load(Ordering::Relaxed);
     t.store(DAY, Ordering::Relaxed);
@@ -250,14 +255,7 @@ fn clock_is_consulted_not_slept_on() {
         reads.load(Ordering::Relaxed) > before,
         "clock not consulted"
     );
-    assert!(
-        started.elapsed() < Duration::from_secs(2),
-        "slept on the clock"
-    );
-    let files: BTreeMap<String, String> = read_files(dir.path(), "app.log")
-        .into_iter()
-        .map(|(k, v)| (k, String::from_utf8(v).unwrap()))
-        .collect();
+    let files = text_files(dir.path());
     assert_eq!(
         files,
         expect(&[("app.log", "b\n"), ("app.log.1970-01-01", "a\n")])
@@ -267,7 +265,6 @@ fn clock_is_consulted_not_slept_on() {
 #[test]
 fn long_intervals_are_refused_at_once() {
     let dir = tempfile::tempdir().unwrap();
-    let started = Instant::now();
     for (when, interval) in [
         (When::Weekday(0), u32::MAX),
         (When::Day, 1_000_000),
@@ -282,8 +279,7 @@ fn long_intervals_are_refused_at_once() {
             .unwrap_or_else(|| panic!("{when:?} x {interval} accepted"));
         assert!(error.to_string().contains("longer than"), "{error}");
     }
-    assert!(started.elapsed() < Duration::from_secs(5));
-    // A long but sane one works, and names its file after the period's first day.
+    // A long but sane one works: records a day apart stay in one period's file.
     check(
         |b| b.when(When::Day).interval(10_000).utc(true),
         &[(SAT, "a"), (SAT + DAY, "b")],
@@ -309,12 +305,8 @@ fn time_rotation_blocked_by_the_lock_is_retried() {
     // SAFETY: flock on a descriptor the test owns.
     assert_eq!(unsafe { flock(lock.as_raw_fd(), LOCK_EX) }, 0);
     t.store(SAT + DAY + 10, Ordering::Relaxed);
-    let started = Instant::now();
+    // The lock is held until after this write: a sink that waited for it would not return.
     let error = write_lines(&mut sink, &["b".to_string(), "c".to_string()]).unwrap_err();
-    assert!(
-        started.elapsed() < Duration::from_secs(5),
-        "waited on the lock"
-    );
     // Both records were written; what failed is the rotation, and the message says so.
     assert_eq!(error.written, 2);
     let message = error.error.to_string();
@@ -325,10 +317,7 @@ fn time_rotation_blocked_by_the_lock_is_retried() {
     // Retried on a later batch (after the retry pause), not skipped to the next day.
     std::thread::sleep(Duration::from_millis(1100));
     write_lines(&mut sink, &["d".to_string()]).unwrap();
-    let files: BTreeMap<String, String> = read_files(dir.path(), "app.log")
-        .into_iter()
-        .map(|(k, v)| (k, String::from_utf8(v).unwrap()))
-        .collect();
+    let files = text_files(dir.path());
     assert_eq!(
         files,
         expect(&[("app.log", "d\n"), ("app.log.2026-11-21", "a\nb\nc\n")])

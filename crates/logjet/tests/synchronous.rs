@@ -2,10 +2,13 @@
 //! caller's thread before the call returns, and a running instance can switch between
 //! queued and synchronous writing without losing a record.
 
+mod common;
+
 use std::sync::Arc;
 use std::time::Duration;
 
-use logjet::{Batch, Builder, CaptureSink, Captured, Handler, JsonFormat, Logjet, Sink, SinkError};
+use common::Chatty;
+use logjet::{Builder, CaptureSink, Captured, Handler, JsonFormat};
 
 fn json(line: &str) -> serde_json::Value {
     serde_json::from_str(line).unwrap()
@@ -44,21 +47,6 @@ fn records_are_written_before_the_call_returns() {
     let h = &stats.handlers[0];
     assert_eq!((h.accepted, h.written, h.in_flight), (3000, 3000, 0));
     assert!(lj.shutdown());
-}
-
-/// A sink that logs through the same instance while it writes.
-struct Chatty {
-    logjet: Arc<std::sync::OnceLock<Logjet>>,
-    inner: CaptureSink,
-}
-
-impl Sink for Chatty {
-    fn write(&mut self, batch: Batch<'_>) -> Result<(), SinkError> {
-        if let Some(lj) = self.logjet.get() {
-            logjet::warning!(logger: lj.logger("sink"), "logged from inside the sink");
-        }
-        self.inner.write(batch)
-    }
 }
 
 #[test]

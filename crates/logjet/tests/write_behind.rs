@@ -2,14 +2,17 @@
 //! the next records, with every guarantee of writing in place (order, flush, counting,
 //! shutdown), and never in synchronous mode.
 
+mod common;
+
 use std::io;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use common::{Chatty, CHATTY_LINE};
 use logjet::{
-    Batch, Builder, CaptureSink, Captured, FileSink, Handler, JsonFormat, Logjet, RotatingFileSink,
-    Sink, SinkError,
+    Batch, Builder, CaptureSink, Captured, FileSink, Handler, JsonFormat, Logjet, Record,
+    RotatingFileSink, Sink, SinkError,
 };
 
 /// A sink that notes which threads write it, can be slowed down, fail every other batch
@@ -21,7 +24,8 @@ struct Probe {
     fail_every_other: bool,
     panic_on_batch: Option<usize>,
     batches: Arc<AtomicUsize>,
-    dropped: Arc<AtomicBool>,
+    /// The thread that dropped the sink.
+    dropped_on: Arc<Mutex<Option<String>>>,
 }
 
 impl Probe {
@@ -34,7 +38,7 @@ impl Probe {
             fail_every_other: false,
             panic_on_batch: None,
             batches: Arc::default(),
-            dropped: Arc::default(),
+            dropped_on: Arc::default(),
         };
         (probe, captured)
     }
@@ -61,7 +65,8 @@ impl Sink for Probe {
 
 impl Drop for Probe {
     fn drop(&mut self) {
-        self.dropped.store(true, Ordering::SeqCst);
+        let name = std::thread::current().name().map(str::to_owned);
+        *self.dropped_on.lock().unwrap() = name;
     }
 }
 
@@ -154,6 +159,31 @@ fn failed_and_panicking_writes_behind_are_counted_and_writing_goes_on() {
 }
 
 #[test]
+fn a_panicking_filter_does_not_count_batches_behind_as_failed() {
+    let (mut probe, captured) = Probe::new();
+    // Slow writes keep batches with the writer thread when the filter panics.
+    probe.delay = Duration::from_millis(1);
+    let handler = Handler::new("probe", probe)
+        .write_behind(true)
+        .filter(|record: &Record<'_>| {
+            assert!(record.message() != "boom", "injected filter panic");
+            true
+        });
+    let lj = start(handler, false);
+    let logger = lj.logger("app");
+    for round in 0..20u64 {
+        for i in 0..100u64 {
+            logjet::info!(logger: logger, "r"; seq = round * 100 + i);
+        }
+        logjet::info!(logger: logger, "boom");
+    }
+    lj.flush();
+    assert_eq!(handler_counts(&lj), (2_000, 2_000, 0, 0));
+    assert_eq!(seqs(&captured), (0..2_000).collect::<Vec<_>>());
+    assert!(lj.shutdown());
+}
+
+#[test]
 fn synchronous_mode_writes_in_place_before_the_call_returns() {
     let (probe, captured) = Probe::new();
     let threads = probe.threads.clone();
@@ -178,30 +208,15 @@ fn synchronous_mode_writes_in_place_before_the_call_returns() {
 fn shutdown_writes_everything_then_drops_the_sink_on_its_writer() {
     let (mut probe, captured) = Probe::new();
     probe.delay = Duration::from_millis(20);
-    let dropped = probe.dropped.clone();
+    let dropped_on = probe.dropped_on.clone();
     let lj = start(Handler::new("probe", probe).write_behind(true), false);
     let logger = lj.logger("app");
     for seq in 0..1_000u64 {
         logjet::warning!(logger: logger, "r"; seq = seq);
     }
     assert!(lj.shutdown());
-    assert!(dropped.load(Ordering::SeqCst));
+    assert_eq!(dropped_on.lock().unwrap().as_deref(), Some("logjet-writer"));
     assert_eq!(seqs(&captured), (0..1_000).collect::<Vec<_>>());
-}
-
-/// Logs through the same instance from inside every write.
-struct Chatty {
-    logjet: Arc<std::sync::OnceLock<Logjet>>,
-    inner: CaptureSink,
-}
-
-impl Sink for Chatty {
-    fn write(&mut self, batch: Batch<'_>) -> Result<(), SinkError> {
-        if let Some(lj) = self.logjet.get() {
-            logjet::warning!(logger: lj.logger("sink"), "logged from the writer thread");
-        }
-        self.inner.write(batch)
-    }
 }
 
 #[test]
@@ -230,10 +245,7 @@ fn a_sink_that_logs_from_its_writer_thread_keeps_the_pipeline_going() {
     }
     assert!(lj.flush_timeout(Duration::from_secs(60)));
     let lines = captured.lines();
-    let from_writer = lines
-        .iter()
-        .filter(|l| l.contains("logged from the writer thread"))
-        .count();
+    let from_writer = lines.iter().filter(|l| l.contains(CHATTY_LINE)).count();
     assert!(from_writer > 0);
     assert_eq!(lines.len() - from_writer, 50_000);
     assert!(lj.shutdown());

@@ -242,19 +242,20 @@ fn writer_of(model: &Model, index: usize) -> Option<usize> {
 
 /// One sink written by several handlers. Every handler is dispatched by the backend
 /// thread (or under the pipeline's lock when queueing is off), so the lock is never
-/// contended; it is there so that the handlers can own their sink as usual.
+/// contended; it is there so that the handlers can own their sink as usual. It is
+/// written in place, never behind (see [`Sink::write_behind`]): one writer thread per
+/// handler would contend for the lock and interleave the handlers' batches in no fixed
+/// order.
 #[derive(Clone)]
 struct SharedSink {
     sink: Arc<Mutex<Box<dyn Sink>>>,
     terminal: bool,
-    write_behind: bool,
 }
 
 impl SharedSink {
     fn new(sink: Box<dyn Sink>) -> SharedSink {
         SharedSink {
             terminal: sink.is_terminal(),
-            write_behind: sink.write_behind(),
             sink: Arc::new(Mutex::new(sink)),
         }
     }
@@ -278,10 +279,6 @@ impl Sink for SharedSink {
 
     fn is_terminal(&self) -> bool {
         self.terminal
-    }
-
-    fn write_behind(&self) -> bool {
-        self.write_behind
     }
 }
 

@@ -279,7 +279,8 @@ mod tests {
     #[test]
     fn positions_cost_no_more_than_the_text() {
         // 40 000 values on one line, then as many on lines of their own: counting each
-        // position from the start of the text takes seconds here.
+        // position from the start of the text took seconds here (a regression shows as a
+        // slow test, not a failure: tests assert no timings).
         let mut text = String::from("{\"a\": [");
         for i in 0..40_000 {
             text.push_str(if i == 0 { "\"é\"" } else { ", \"é\"" });
@@ -289,9 +290,7 @@ mod tests {
             text.push_str(if i == 0 { "\n1" } else { ",\n1" });
         }
         text.push_str("\n]}");
-        let start = std::time::Instant::now();
         let node = parse(&text).unwrap();
-        let elapsed = start.elapsed();
         let Kind::List(a) = &node.get("a").unwrap().kind else {
             panic!()
         };
@@ -311,10 +310,6 @@ mod tests {
                 line: 40_002,
                 column: 1
             }
-        );
-        assert!(
-            elapsed < std::time::Duration::from_secs(2),
-            "parsing took {elapsed:?}"
         );
     }
 

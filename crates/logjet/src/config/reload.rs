@@ -69,11 +69,7 @@ fn stamp(path: &Path) -> Option<Stamp> {
 /// Runs one reload attempt, turning a panic into a failure with its message.
 fn guarded(attempt: impl FnOnce() -> Result<(), String>) -> Result<(), String> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(attempt)).unwrap_or_else(|panic| {
-        let what = panic
-            .downcast_ref::<&str>()
-            .map(|s| (*s).to_owned())
-            .or_else(|| panic.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "a panic".to_owned());
+        let what = crate::pipeline::panic_message(&*panic).unwrap_or("a panic");
         Err(format!("the reload panicked ({what}); still watching"))
     })
 }

@@ -9,6 +9,7 @@ use super::pattern;
 use super::tree::{Key, Kind, Node, Pos};
 use crate::level::Level;
 use crate::pipeline::Overflow;
+use crate::sink::check_interval;
 use crate::sink::Stream;
 use crate::{JsonFormat, TextFormat, When};
 
@@ -1061,8 +1062,9 @@ impl Checker {
         }
     }
 
-    /// A TimedRotatingFileHandler's `interval`: at most [`MAX_INTERVAL`] periods, and for
-    /// periods shorter than a day, at most a day (logjet's schedule starts again at each
+    /// A TimedRotatingFileHandler's `interval`: at most [`MAX_INTERVAL`] periods, no
+    /// longer than the schedule supports (about a century), and for periods shorter than
+    /// a day, at most a day (logjet's schedule starts again at each
     /// midnight, where Python would keep counting across days).
     fn interval(&mut self, node: &Node, path: &str, when: Option<When>) -> Option<u32> {
         let Some(v) = node.get("interval") else {
@@ -1070,11 +1072,20 @@ impl Checker {
         };
         let key_path = format!("{path}.interval");
         let n = self.integer(v, &key_path, 1, MAX_INTERVAL)?;
-        let (unit, seconds, letter) = match when? {
+        let when = when?;
+        let (unit, seconds, letter) = match when {
             When::Second => ("seconds", 1, "S"),
             When::Minute => ("minutes", 60, "M"),
             When::Hour => ("hours", 3600, "H"),
-            _ => return u32::try_from(n).ok(),
+            _ => {
+                // Days and weeks: the schedule's own limit, checked where it is enforced.
+                let n = u32::try_from(n).ok()?;
+                if let Err(message) = check_interval(when, n) {
+                    self.problem(&key_path, v.pos, message);
+                    return None;
+                }
+                return Some(n);
+            }
         };
         if n * seconds > 86_400 {
             let days = n * seconds / 86_400;

@@ -13,6 +13,7 @@ pub(crate) fn parse(text: &str) -> Result<Node, (String, Pos)> {
         anchors: HashMap::new(),
         depth: 0,
         values: 0,
+        kept: 0,
     };
     let mut root = None;
     loop {
@@ -59,6 +60,9 @@ struct Reader<'a> {
     depth: usize,
     /// Values read so far, aliases expanded.
     values: usize,
+    /// Values the anchors keep copies of: nested anchors would otherwise each keep a copy
+    /// of the same large subtree.
+    kept: usize,
 }
 
 impl<'a> Reader<'a> {
@@ -155,6 +159,13 @@ impl<'a> Reader<'a> {
             _ => return Err(("unexpected YAML event".into(), at)),
         };
         if anchor != 0 {
+            self.kept = self.kept.saturating_add(self.values - values_before);
+            if self.kept > MAX_VALUES {
+                return Err((
+                    format!("the document's anchors keep more than {MAX_VALUES} values: refused as too large for a logging configuration"),
+                    at,
+                ));
+            }
             let anchored = Anchored {
                 node: node.clone(),
                 values: self.values - values_before,
@@ -241,5 +252,22 @@ mod tests {
         assert_eq!(items[1].pos, Pos { line: 4, column: 5 });
         assert!(matches!(items[1].kind, Kind::Str(ref s) if s == "2"));
         assert!(matches!(node.get("c").unwrap().kind, Kind::Bool(true)));
+    }
+
+    #[test]
+    fn nested_anchors_count_the_copies_they_keep() {
+        // 100 anchors, each around the next, around 2,000 values: a small file whose
+        // anchors would keep 100 copies of the same subtree.
+        let mut text = String::new();
+        for i in 0..100 {
+            text.push_str(&format!("&a{i} [ "));
+        }
+        text.push_str(&vec!["1"; 2_000].join(", "));
+        text.push_str(&" ]".repeat(100));
+        let (message, _) = parse(&text).unwrap_err();
+        assert!(
+            message.contains("anchors keep more than 100000 values"),
+            "{message}"
+        );
     }
 }

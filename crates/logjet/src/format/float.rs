@@ -2,9 +2,9 @@
 //! Ryū's output), with a fast path for the values logs are full of: latencies, ratios
 //! and amounts with a few decimals.
 //!
-//! Ryū runs about 700 instructions per value. A value that is exactly the nearest
-//! double to `n / 10^k` for a small `k` is found with a few multiplications instead,
-//! and written as the integer `n` with a decimal point put in.
+//! A value that is exactly the nearest double to `n / 10^k` for a small `k` is found with
+//! a few multiplications instead of Ryū's general search, and written as the integer `n`
+//! with a decimal point put in.
 
 const POW10: [f64; 10] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9];
 

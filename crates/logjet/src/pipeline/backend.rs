@@ -72,7 +72,7 @@ impl Backend {
             let Some(d) = dispatcher.as_mut() else {
                 return;
             };
-            core.take_over_pending(d);
+            core.take_over_pending(d, false);
             let drained = self.drain_all(d);
             let flushing = ticket > self.flush_done || stopping;
             self.report_drops(d, flushing);

@@ -12,7 +12,8 @@
 //! Until the first calibration is published (a millisecond after the first call or
 //! backend round), on CPUs without an invariant counter or where Linux does not keep
 //! time with it, after the counter or the wall clock jumped, and when no backend has
-//! refreshed the mapping for a few seconds (synchronous mode), calls read `SystemTime`;
+//! refreshed the mapping for a few seconds (an idle backend sleeps up to its flush
+//! interval), calls read `SystemTime`;
 //! a call that finds the mapping stale refreshes it, if no other thread is doing so.
 
 use std::sync::atomic::{fence, AtomicU64, Ordering};
@@ -148,7 +149,8 @@ impl Sample {
 
 /// Refreshes the mapping when it is due; called by each backend thread once per round,
 /// and by a caller that found the mapping missing or stale. Never waits: if another
-/// thread is refreshing, it returns.
+/// thread is refreshing, it returns. Cold: kept out of the callers' inlined `now_ns`.
+#[cold]
 pub(crate) fn refresh() {
     let Some(now_ticks) = counter::read() else {
         return;

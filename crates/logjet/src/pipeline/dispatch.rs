@@ -35,8 +35,9 @@ struct Output {
     buf: Vec<u8>,
     ends: Vec<usize>,
     accepted: u64,
-    written: u64,
-    failed: u64,
+    /// Records the sink wrote, and records lost to failed writes, panics of filters and
+    /// formats included.
+    outcome: Tally,
     /// Records a buffering handler discarded when closed (without `flush_on_close`).
     dropped: u64,
 }
@@ -45,7 +46,8 @@ impl Output {
     /// Takes the handler's sink over: behind a writer thread if the handler asks for one
     /// and `queued` (a synchronous caller expects its record written when the call returns).
     fn new(mut handler: Handler, counters: Arc<HandlerCounters>, queued: bool) -> Output {
-        let sink = handler.sink.take().unwrap_or_else(|| Box::new(NullSink));
+        // The writer owns the sink from now on; the handler keeps its routing and format.
+        let sink = std::mem::replace(&mut handler.sink, Box::new(NullSink));
         let writer = Writer::new(&handler.name, sink, handler.write_behind && queued);
         Output {
             handler,
@@ -54,21 +56,15 @@ impl Output {
             buf: Vec::with_capacity(64 * 1024),
             ends: Vec::new(),
             accepted: 0,
-            written: 0,
-            failed: 0,
+            outcome: Tally::default(),
             dropped: 0,
         }
-    }
-
-    fn count(&mut self, tally: Tally) {
-        self.written += tally.written;
-        self.failed += tally.failed;
     }
 
     /// Hands the pending batch to the writer and counts what is known of the outcome.
     fn write_out(&mut self) {
         let tally = self.writer.write(&mut self.buf, &mut self.ends);
-        self.count(tally);
+        self.outcome.add(tally);
     }
 
     /// Ends the record just formatted into the batch; writes the batch out when it is
@@ -107,7 +103,7 @@ impl Output {
         }
         self.write_out();
         let tally = self.writer.close();
-        self.count(tally);
+        self.outcome.add(tally);
         self.publish();
     }
 
@@ -115,15 +111,15 @@ impl Output {
     /// thread, waits until it has written everything handed over.
     fn flush_sink(&mut self) {
         let tally = self.writer.flush();
-        self.count(tally);
+        self.outcome.add(tally);
     }
 
     fn publish(&self) {
         self.counters.publish(
             self.accepted,
-            self.written,
+            self.outcome.written,
             self.dropped,
-            self.failed,
+            self.outcome.failed,
             self.ends.len() as u64 + self.writer.in_flight(),
         );
     }
@@ -292,11 +288,15 @@ impl Dispatcher {
                 output
                     .buf
                     .truncate(output.ends.last().copied().unwrap_or(0));
-                output.failed += output.accepted
-                    - output.written
+                // Everything accepted whose fate is not known yet (waiting in the batch,
+                // or handed to the writer thread) is still to be counted; the rest of
+                // what was accepted just now failed.
+                output.outcome.failed += output.accepted
+                    - output.outcome.written
                     - output.dropped
-                    - output.failed
-                    - output.ends.len() as u64;
+                    - output.outcome.failed
+                    - output.ends.len() as u64
+                    - output.writer.in_flight();
             }
             report(format_args!(
                 "logjet: a filter or format panicked on a record from {:?}; record skipped",

@@ -63,12 +63,7 @@ fn record_panic(info: &PanicHookInfo<'_>) {
     if !logger.enabled(Level::CRITICAL) {
         return;
     }
-    let payload = info
-        .payload()
-        .downcast_ref::<&str>()
-        .copied()
-        .or_else(|| info.payload().downcast_ref::<String>().map(String::as_str))
-        .unwrap_or("Box<dyn Any>");
+    let payload = panic_message(info.payload()).unwrap_or("Box<dyn Any>");
     let location = info
         .location()
         .map(|l| format!("{}:{}", l.file(), l.line()))
@@ -84,4 +79,13 @@ fn record_panic(info: &PanicHookInfo<'_>) {
     super::submit_record(core, head, format_args!("panic: {payload}").into(), |enc| {
         enc.field_static("location", &location.as_str())
     });
+}
+
+/// The message a panic carries, when it is text (`panic!("...")` with or without
+/// arguments).
+pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> Option<&str> {
+    payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
 }

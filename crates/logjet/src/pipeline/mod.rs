@@ -16,6 +16,7 @@ pub use overflow::Overflow;
 pub use stats::{HandlerStats, Stats};
 
 pub(crate) use dispatch::report;
+pub(crate) use exit::panic_message;
 pub(crate) use producer::{submit_record, Head};
 pub(crate) use topology::Topology;
 
@@ -191,14 +192,13 @@ impl Core {
     }
 
     /// Whether callers queue their records for the backend.
-    #[inline]
     pub(crate) fn is_running(&self) -> bool {
-        self.hot.state.load(Ordering::Acquire) == RUNNING
+        self.mode() == Mode::Queued
     }
 
     /// Whether the backend thread runs (in either mode).
     pub(crate) fn backend_alive(&self) -> bool {
-        self.hot.state.load(Ordering::Acquire) != STOPPED
+        self.mode() != Mode::Stopped
     }
 
     /// Installs handlers and routing: starts the backend thread if it is not running,
@@ -212,6 +212,11 @@ impl Core {
         handlers: Vec<Handler>,
     ) -> std::io::Result<()> {
         let mut backend = lock(&self.backend);
+        // A backend that panicked (see `stop_after_backend_panic`) takes no configuration
+        // over: a new one starts below.
+        if let Some(dead) = backend.take_if(|handle| handle.is_finished()) {
+            let _ = dead.join();
+        }
         let synchronous = settings.synchronous;
         self.hot
             .immediate_level
@@ -238,7 +243,10 @@ impl Core {
             *lock(&self.pending) = Some(pending);
         } else {
             *lock(&self.pending) = None;
-            *lock(&self.dispatcher) = Some(Dispatcher::new(pending));
+            // Handlers a stopped backend left behind are closed like any replaced ones.
+            if let Some(mut old) = lock(&self.dispatcher).replace(Dispatcher::new(pending)) {
+                old.close();
+            }
         }
         self.loggers.apply(&topology);
         let lowest = topology.lowest_threshold();
@@ -278,9 +286,15 @@ impl Core {
     }
 
     /// Switches `dispatcher` to a configuration handed over by [`Core::configure`], if any.
-    /// Called with the dispatcher locked, before dispatching.
-    fn take_over_pending(&self, dispatcher: &mut Dispatcher) {
-        if let Some(configuration) = lock(&self.pending).take() {
+    /// Called with the dispatcher locked, before dispatching. A synchronous caller
+    /// (`by_caller`) leaves a queued configuration to the backend: its record must be
+    /// written when the call returns, and a queued configuration may write behind.
+    fn take_over_pending(&self, dispatcher: &mut Dispatcher, by_caller: bool) {
+        let mut pending = lock(&self.pending);
+        if by_caller && pending.as_ref().is_some_and(|c| c.queued) {
+            return;
+        }
+        if let Some(configuration) = pending.take() {
             dispatcher.switch_to(configuration);
         }
     }
@@ -304,7 +318,7 @@ impl Core {
         let Some(dispatcher) = dispatcher.as_mut() else {
             return false;
         };
-        self.take_over_pending(dispatcher);
+        self.take_over_pending(dispatcher, true);
         dispatcher.dispatch_bytes(self, record, thread);
         dispatcher.end_round();
         dispatcher.publish();

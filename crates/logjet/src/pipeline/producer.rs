@@ -92,7 +92,6 @@ pub(crate) fn submit_record(
     // `fields` runs once; the closure is FnMut so that the exit path below can use it when
     // the thread-local path did not run.
     let mut fields = Some(fields);
-    let mut message = Some(message);
     let mut encode_into = |buf: &mut Vec<u8>| {
         buf.clear();
         let mut enc = encode::begin_record(
@@ -101,7 +100,7 @@ pub(crate) fn submit_record(
             head.logger_id,
             timestamp,
             head.site,
-            message.take().expect("a record is encoded once"),
+            message,
         );
         if let Some(location) = &head.location {
             enc.inline_location(location);

@@ -155,9 +155,10 @@ impl Ring {
         true
     }
 
-    /// Asks the CPU to fetch, for writing, the lines the next record will go to: they were
-    /// last touched by the backend a lap ago, and a paced caller would otherwise wait for
-    /// them in the middle of its next call.
+    /// Asks the CPU to fetch the lines the next record will go to: they were last touched
+    /// by the backend a lap ago, and a paced caller would otherwise wait for them in the
+    /// middle of its next call. The hint is "for writing" only where the target has
+    /// `prfchw`; the default x86-64 target compiles it to a plain `prefetcht0`.
     #[inline]
     fn prefetch_for_write(&self, tail: usize) {
         #[cfg(target_arch = "x86_64")]

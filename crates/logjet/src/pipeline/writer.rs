@@ -4,8 +4,8 @@
 //! Writing a file costs the kernel's copy into the page cache, which on a virtual machine
 //! can take longer than formatting the records (see BENCHMARKS.md). Behind a writer
 //! thread, the backend formats the next batch while the kernel copies this one. Every
-//! guarantee of writing in place holds: batches reach the sink in order; at most
-//! [`IN_FLIGHT`] are handed over and not yet written, so memory stays bounded and a slow
+//! guarantee of writing in place holds: batches reach the sink in order; while the writer
+//! writes one, at most [`WAITING`] more wait for it, so memory stays bounded and a slow
 //! sink slows the backend down instead of piling batches up; [`Writer::flush`] returns
 //! once everything handed over is written and the sink flushed; a failed write's records
 //! are counted as failed.
@@ -21,20 +21,20 @@ use super::producer::IS_BACKEND;
 use super::report;
 use crate::sink::{Batch, Sink};
 
-/// Batches handed to a writer thread and not yet written: one being written, one waiting.
-const IN_FLIGHT: usize = 1;
+/// Batches that may wait for a writer thread while it writes another.
+const WAITING: usize = 1;
 /// At most one error report per handler in this interval; the rest are counted.
 const ERROR_REPORT_INTERVAL: Duration = Duration::from_secs(1);
 
 /// Records written and records lost to failed writes, as far as known.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default)]
 pub(super) struct Tally {
     pub written: u64,
     pub failed: u64,
 }
 
 impl Tally {
-    fn add(&mut self, other: Tally) {
+    pub(super) fn add(&mut self, other: Tally) {
         self.written += other.written;
         self.failed += other.failed;
     }
@@ -58,7 +58,7 @@ impl Writer {
         if !behind {
             return Writer::InPlace(owner);
         }
-        let (jobs, job_queue) = mpsc::sync_channel(IN_FLIGHT);
+        let (jobs, job_queue) = mpsc::sync_channel(WAITING);
         let (done_queue, done) = mpsc::channel();
         // The sink follows once the thread runs, so that it stays here if none starts.
         let (hand_over, owner_queue) = mpsc::channel::<SinkOwner>();
@@ -248,7 +248,7 @@ impl Behind {
             )
         });
         let job = Job::Write(mem::replace(buf, next_buf), mem::replace(ends, next_ends));
-        // Blocks while IN_FLIGHT batches wait: the backend slows to the sink's pace.
+        // Blocks while WAITING batches wait: the backend slows to the sink's pace.
         if self.send(job) {
             self.in_flight += records;
         } else {
@@ -264,12 +264,8 @@ impl Behind {
         }
         loop {
             match self.done.recv() {
-                Ok(Done::Written(written, buf, ends)) => {
-                    self.in_flight -= written.written + written.failed;
-                    self.spare = Some((buf, ends));
-                    tally.add(written);
-                }
                 Ok(Done::Flushed) => return tally,
+                Ok(done) => self.settle(done, &mut tally),
                 Err(_) => return self.lost(tally),
             }
         }
@@ -279,13 +275,18 @@ impl Behind {
     fn collect(&mut self) -> Tally {
         let mut tally = Tally::default();
         while let Ok(done) = self.done.try_recv() {
-            if let Done::Written(written, buf, ends) = done {
-                self.in_flight -= written.written + written.failed;
-                self.spare = Some((buf, ends));
-                tally.add(written);
-            }
+            self.settle(done, &mut tally);
         }
         tally
+    }
+
+    /// Counts a written batch's outcome and keeps its buffers for the next batch.
+    fn settle(&mut self, done: Done, tally: &mut Tally) {
+        if let Done::Written(written, buf, ends) = done {
+            self.in_flight -= written.written + written.failed;
+            self.spare = Some((buf, ends));
+            tally.add(written);
+        }
     }
 
     /// Hands a job over; `false` if the writer thread is gone.

@@ -208,13 +208,15 @@ fn append_records(
         }
         done_records += whole_records;
         done_bytes = whole_end;
-        if whole_records == 0 {
-            if stalled {
-                return Err((
-                    done_records,
-                    io::Error::new(io::ErrorKind::WriteZero, "short write (file system full?)"),
-                ));
-            }
+        // Two short writes in a row that complete no record: the file system is full.
+        if whole_records > 0 {
+            stalled = false;
+        } else if stalled {
+            return Err((
+                done_records,
+                io::Error::new(io::ErrorKind::WriteZero, "short write (file system full?)"),
+            ));
+        } else {
             stalled = true;
         }
     }

@@ -11,6 +11,8 @@ pub use capture::{CaptureSink, Captured};
 pub use console::{ConsoleSink, Stream};
 pub use file::{FileSink, FileSinkOptions};
 pub use null::NullSink;
+#[cfg(feature = "config")]
+pub(crate) use rotating::check_interval;
 pub use rotating::{
     Clock, Compression, CompressionStatus, RotatingFileBuilder, RotatingFileSink, SystemClock, When,
 };

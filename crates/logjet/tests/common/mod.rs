@@ -1,9 +1,13 @@
-//! Helpers shared by the integration tests: child processes and reading JSON Lines files.
+//! Helpers shared by the integration tests: child processes, reading JSON Lines files, and
+//! a sink that logs.
 
 #![allow(dead_code)] // each test binary uses its own subset
 
 use std::path::Path;
 use std::process::{Command, Output};
+use std::sync::{Arc, OnceLock};
+
+use logjet::{Batch, CaptureSink, Logjet, Sink, SinkError};
 
 /// The role this test process was started in by [`run_child`], if any.
 pub fn child_role() -> Option<String> {
@@ -32,4 +36,23 @@ pub fn read_json_lines(path: &Path) -> Vec<serde_json::Value> {
                 .unwrap_or_else(|e| panic!("line {} is not valid JSON ({e}): {line:?}", i + 1))
         })
         .collect()
+}
+
+/// The text `Chatty` logs from inside each write.
+pub const CHATTY_LINE: &str = "logged from inside the sink";
+
+/// A sink that logs a WARNING through the instance in `logjet` (once set) from inside
+/// every write, then captures the batch.
+pub struct Chatty {
+    pub logjet: Arc<OnceLock<Logjet>>,
+    pub inner: CaptureSink,
+}
+
+impl Sink for Chatty {
+    fn write(&mut self, batch: Batch<'_>) -> Result<(), SinkError> {
+        if let Some(lj) = self.logjet.get() {
+            logjet::warning!(logger: lj.logger("sink"), "{}", CHATTY_LINE);
+        }
+        self.inner.write(batch)
+    }
 }

@@ -262,11 +262,8 @@ impl Worker {
                     let outcome =
                         catch_unwind(AssertUnwindSafe(|| compress(&context, &job, &mut lock)))
                             .unwrap_or_else(|panic| {
-                                let what = panic
-                                    .downcast_ref::<&str>()
-                                    .copied()
-                                    .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
-                                    .unwrap_or("a panic");
+                                let what =
+                                    crate::pipeline::panic_message(&*panic).unwrap_or("a panic");
                                 crate::pipeline::report(format_args!(
                                     "logjet: compressing {} panicked: {what}",
                                     job.path.display()
@@ -382,7 +379,9 @@ fn compress_once(
         }
         (source_path, source)
     };
-    wait_until_quiet(&source, context.quiet)?;
+    if !quiet_after_waiting(&source, context.quiet)? {
+        return Ok(Outcome::Again);
+    }
     let (mut temp, out) = Temp::create(context)?;
     let (out, consumed) = encode(context.compression, &mut source, out)?;
     out.sync_all()?;
@@ -421,17 +420,15 @@ fn compress_once(
     Ok(Outcome::Done)
 }
 
-/// Waits until nobody has written `file` for `quiet`.
-fn wait_until_quiet(file: &File, quiet: Duration) -> io::Result<()> {
-    loop {
-        let modified = file.metadata()?.modified()?;
-        let now = SystemTime::now();
-        let age = now.duration_since(modified).unwrap_or(Duration::ZERO);
-        if age >= quiet {
-            return Ok(());
-        }
-        std::thread::sleep((quiet - age).max(Duration::from_millis(5)));
+/// Whether nobody has written `file` for `quiet`, waiting that long once if it was
+/// written more recently. A file something keeps appending to is left for a later
+/// attempt (of at most [`ATTEMPTS`]) instead of holding up the compressor for good.
+fn quiet_after_waiting(file: &File, quiet: Duration) -> io::Result<bool> {
+    if !fsops::modified_within(&file.metadata()?, quiet) {
+        return Ok(true);
     }
+    std::thread::sleep(quiet);
+    Ok(!fsops::modified_within(&file.metadata()?, quiet))
 }
 
 /// Compresses `source` into `out`; returns `out` and how many bytes were read.

@@ -41,6 +41,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 pub use compress::{Compression, CompressionStatus};
+#[cfg(feature = "config")]
+pub(crate) use schedule::check_interval;
 pub use schedule::When;
 
 use super::file::{append_batch, open_log_file, FileSinkOptions};
@@ -313,8 +315,9 @@ impl RotatingFileBuilder {
                 sink.apply_retention();
                 leftovers
             }
-            // Another process holds the lock for too long: clean up at a later rotation
-            // rather than not log at all.
+            // Another process holds the lock for too long: log rather than wait. Retention
+            // runs again at the next rotation; what a crashed compression left behind
+            // waits for the next start that gets the lock.
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => Vec::new(),
             Err(e) => return Err(e),
         };
@@ -620,13 +623,12 @@ impl RotatingFileSink {
             let too_old = self
                 .max_age
                 .is_some_and(|age| now.saturating_sub(file.meta.mtime()) > age.as_secs() as i64);
-            if (over_size || too_many || too_old)
-                && fsops::may_be_written(&file.path, &file.meta, self.context.quiet)
-            {
+            let expired = over_size || too_many || too_old;
+            if expired && fsops::may_be_written(&file.path, &file.meta, self.context.quiet) {
                 self.retention_due
                     .get_or_insert(Instant::now() + self.context.quiet);
                 // Counted as kept for now.
-            } else if over_size || too_many || too_old {
+            } else if expired {
                 if let Err(e) = remove_if_there(&file.path) {
                     self.defer("retention failed", e);
                 }

@@ -113,7 +113,7 @@ impl Schedule {
 const MAX_PERIOD_DAYS: u64 = 36_525;
 
 /// Checks that `interval` units of `when` make a period the schedule supports.
-pub(super) fn check_interval(when: When, interval: u32) -> Result<(), String> {
+pub(crate) fn check_interval(when: When, interval: u32) -> Result<(), String> {
     let interval = u64::from(interval);
     if interval == 0 {
         return Err("rotation interval must be at least 1".into());

@@ -52,6 +52,7 @@ impl Drop for ContextGuard {
 }
 
 /// Copies the thread's current context fields into a record being encoded.
+#[inline(always)]
 pub(crate) fn append_to(enc: &mut Encoder<'_>) {
     let _ = CONTEXT.try_with(|c| {
         if let Ok(c) = c.try_borrow() {

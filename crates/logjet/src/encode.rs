@@ -122,6 +122,7 @@ pub struct Encoder<'a> {
 
 /// Starts a record in `buf`: the header and the message. Fields follow through the
 /// returned encoder.
+#[inline(always)]
 pub(crate) fn begin_record<'a>(
     buf: &'a mut Vec<u8>,
     level: u8,
@@ -204,12 +205,14 @@ impl<'a> Encoder<'a> {
     /// Whether there is room for one more field; flags the record when there is not.
     #[inline(always)]
     fn has_room(&mut self) -> bool {
-        if self.buf.len() - self.record_start < MAX_RECORD_BYTES {
-            true
-        } else {
-            self.mark_truncated();
-            false
-        }
+        self.buf.len() - self.record_start < MAX_RECORD_BYTES || self.full()
+    }
+
+    /// `has_room` for a record at its size limit: flags it and says no.
+    #[cold]
+    fn full(&mut self) -> bool {
+        self.mark_truncated();
+        false
     }
 
     /// Adds a field whose key is a `&'static str` (stored as a pointer). Generic and
@@ -347,6 +350,7 @@ impl<'a> Encoder<'a> {
         self.buf.extend_from_slice(&bytes);
     }
 
+    #[inline(always)]
     fn put_str(&mut self, s: &str, limit: usize) {
         self.put_str_within(s, limit, true);
     }
@@ -354,12 +358,20 @@ impl<'a> Encoder<'a> {
     /// Writes `s` length-prefixed, cut on a char boundary to at most `limit` bytes; a cut
     /// string gets the marker and flags the record when `mark` says so. Returns the bytes
     /// of `s` kept.
+    #[inline(always)]
     fn put_str_within(&mut self, s: &str, limit: usize, mark: bool) -> usize {
         if s.len() <= limit {
             self.buf.extend_from_slice(&(s.len() as u32).to_ne_bytes());
             append(self.buf, s.as_bytes());
-            return s.len();
+            s.len()
+        } else {
+            self.put_cut_str(s, limit, mark)
         }
+    }
+
+    /// `put_str_within` for a string longer than `limit`.
+    #[cold]
+    fn put_cut_str(&mut self, s: &str, limit: usize, mark: bool) -> usize {
         let kept = &s[..floor_char_boundary(s, limit)];
         let marker = if mark {
             self.mark_truncated();

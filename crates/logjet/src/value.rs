@@ -83,7 +83,7 @@ impl ToField for Value<'_> {
 }
 
 impl<T: ToField + ?Sized> ToField for &T {
-    #[inline]
+    #[inline(always)]
     fn encode_field(&self, out: &mut ValueWriter<'_, '_>) {
         (**self).encode_field(out)
     }
@@ -138,7 +138,7 @@ impl ToField for char {
 }
 
 impl ToField for str {
-    #[inline]
+    #[inline(always)]
     fn encode_field(&self, out: &mut ValueWriter<'_, '_>) {
         out.value(Value::Str(self))
     }

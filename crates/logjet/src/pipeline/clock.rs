@@ -74,7 +74,7 @@ const RATE_TOLERANCE: u64 = 1000;
 const READ_TRIES: usize = 8;
 
 /// The wall clock in nanoseconds since the Unix epoch, as cheaply as this CPU allows.
-#[inline]
+#[inline(always)]
 pub(crate) fn now_ns() -> u64 {
     if let Some(ticks) = counter::read() {
         if let Some(ns) = from_ticks(ticks) {
@@ -85,7 +85,7 @@ pub(crate) fn now_ns() -> u64 {
     system_ns()
 }
 
-#[inline]
+#[inline(always)]
 fn from_ticks(ticks: u64) -> Option<u64> {
     for _ in 0..READ_TRIES {
         let seq = MAPPING.seq.load(Ordering::Acquire);

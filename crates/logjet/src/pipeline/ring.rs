@@ -55,6 +55,7 @@ struct Produced {
 }
 
 /// Adds one to a counter that only the calling thread writes.
+#[inline(always)]
 fn bump(counter: &AtomicU64, order: Ordering) {
     counter.store(counter.load(Ordering::Relaxed) + 1, order);
 }
@@ -118,6 +119,7 @@ impl Ring {
 
     /// Copies `record` in, or returns `false` when there is no room now.
     /// Must only be called by the ring's producer.
+    #[inline(always)]
     pub(crate) fn try_push(&self, producer: &mut Producer, record: &[u8]) -> bool {
         let need = frame_len(record.len());
         debug_assert!(need <= self.capacity() / 2);
@@ -224,6 +226,7 @@ impl Ring {
     }
 
     /// Whether more than half of the ring is in use (the producer nudges the backend then).
+    #[inline]
     pub(crate) fn over_half(&self, producer: &Producer) -> bool {
         self.produced.0.tail.load(Ordering::Relaxed) - producer.cached_head > self.capacity() / 2
     }

@@ -228,6 +228,7 @@ impl<'a> Encoder<'a> {
     }
 
     /// Adds a field whose key is copied (keys that are not `'static`).
+    #[inline]
     pub fn field<T: crate::ToField + ?Sized>(&mut self, key: &str, value: &T) {
         if self.has_room() {
             self.buf.push(KEY_INLINE);
@@ -441,7 +442,8 @@ impl fmt::Write for CappedWriter<'_> {
     fn write_str(&mut self, s: &str) -> fmt::Result {
         let room = self.limit - (self.buf.len() - self.start);
         if s.len() <= room {
-            self.buf.extend_from_slice(s.as_bytes());
+            // Most pieces are a few bytes: `append` copies them without a `memcpy` call.
+            append(self.buf, s.as_bytes());
             Ok(())
         } else {
             let cut = floor_char_boundary(s, room);

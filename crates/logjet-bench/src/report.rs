@@ -540,6 +540,17 @@ fn print_targets(rows: &[(&'static Variant, Row)]) {
             nanos(Some(bp50)),
             verdict(p50 * 6.0 <= best && p50 < bp50)
         );
+        // Every sample includes an `Instant::now()` pair; without it, the ratio shows
+        // what the calls themselves cost. Informative only: the verdict is on the above.
+        if let Some(clock) = lat(lj, "clock_ns") {
+            println!(
+                "  net of the timer pair ({}): logjet {} vs {} = 1/{:.1}",
+                nanos(Some(clock)),
+                nanos(Some(p50 - clock)),
+                nanos(Some(best - clock)),
+                (best - clock) / (p50 - clock)
+            );
+        }
     }
     if let (Some(p), Some((best, who))) = (lat(lj, "p999"), best_other(rows, own_api, "p999")) {
         println!(

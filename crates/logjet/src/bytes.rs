@@ -45,6 +45,18 @@ pub(crate) fn append(out: &mut Vec<u8>, bytes: &[u8]) {
     }
 }
 
+/// `0x01` in every byte of a word.
+pub(crate) const ONES: u64 = 0x0101_0101_0101_0101;
+/// `0x80` in every byte of a word.
+pub(crate) const HIGHS: u64 = 0x8080_8080_8080_8080;
+
+/// The high bit of every zero byte of `word` set (the classic SWAR test). A byte above a
+/// zero byte may be flagged too, so the lowest flagged byte is always a zero byte.
+#[inline]
+pub(crate) fn zero_bytes(word: u64) -> u64 {
+    word.wrapping_sub(ONES) & !word & HIGHS
+}
+
 /// The largest char boundary of `s` at or below `index` (`s.len()` when `index` is past
 /// the end).
 pub(crate) fn floor_char_boundary(s: &str, index: usize) -> usize {

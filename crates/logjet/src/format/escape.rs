@@ -7,7 +7,7 @@
 //! (U+0080–U+009F, encoded `C2 80`..`C2 9F`) and U+2028/U+2029 (`E2 80 A8`/`E2 80 A9`),
 //! so only the lead bytes `C2` and `E2` need a closer look.
 
-use crate::bytes::append;
+use crate::bytes::{append, zero_bytes, HIGHS, ONES};
 
 /// Table class: the byte is copied as is.
 const PASS: u8 = 0;
@@ -168,16 +168,6 @@ fn push_escape(out: &mut Vec<u8>, cp: u32, style: Style) {
         },
         Style::Underscore => out.push(b'_'),
     }
-}
-
-const ONES: u64 = 0x0101_0101_0101_0101;
-const HIGHS: u64 = 0x8080_8080_8080_8080;
-
-/// The high bit of every zero byte of `word` set (the classic SWAR test; a byte above a
-/// zero byte may be flagged too).
-#[inline]
-fn zero_bytes(word: u64) -> u64 {
-    word.wrapping_sub(ONES) & !word & HIGHS
 }
 
 /// Whether all eight bytes are printable ASCII other than `"` and `\`: such bytes pass

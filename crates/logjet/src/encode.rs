@@ -547,6 +547,7 @@ impl<'a> FieldIter<'a> {
 impl<'a> Iterator for FieldIter<'a> {
     type Item = (&'a str, Value<'a>);
 
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         let (&key_kind, rest) = self.rest.split_first()?;
         self.rest = rest;
@@ -561,6 +562,7 @@ impl<'a> Iterator for FieldIter<'a> {
 }
 
 /// Reads one tagged value written by [`Encoder::value`] and its kin.
+#[inline]
 fn take_value<'a>(rest: &mut &'a [u8]) -> Option<Value<'a>> {
     let (&tag, tail) = rest.split_first()?;
     *rest = tail;

@@ -274,8 +274,36 @@ fn has_special(s: &str, table: &Table) -> bool {
 /// Appends `s` as a JSON string literal body (without the surrounding quotes):
 /// escapes `"`, `\`, U+0000–U+001F (`\n \r \t \b \f` short, others `\u00XX`), U+007F,
 /// U+2028 and U+2029, so the output is valid JSON and also valid JavaScript.
+/// Short plain strings (keys, most values) are checked and copied inline.
+#[inline]
 pub(crate) fn json_str(out: &mut Vec<u8>, s: &str) {
+    let bytes = s.as_bytes();
+    if bytes.len() <= 16 && short_is_plain(bytes) {
+        append(out, bytes);
+    } else {
+        json_str_escaped(out, s);
+    }
+}
+
+/// [`json_str`] for text that is long or has something to escape.
+#[inline(never)]
+fn json_str_escaped(out: &mut Vec<u8>, s: &str) {
     escape_with(out, s, &JSON, Style::Json);
+}
+
+/// Whether all of at most 16 bytes are plain (see [`plain_word`]): two overlapping words
+/// cover them.
+#[inline]
+fn short_is_plain(bytes: &[u8]) -> bool {
+    let n = bytes.len();
+    debug_assert!(n <= 16);
+    if n >= 8 {
+        let head = u64::from_le_bytes(bytes[..8].try_into().unwrap());
+        let tail = u64::from_le_bytes(bytes[n - 8..].try_into().unwrap());
+        plain_word(head) && plain_word(tail)
+    } else {
+        n == 0 || plain_word(cover_word(bytes))
+    }
 }
 
 /// Same as `json_str` for bytes that may not be UTF-8: each invalid sequence becomes

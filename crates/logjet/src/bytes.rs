@@ -34,13 +34,27 @@ pub(crate) fn append(out: &mut Vec<u8>, bytes: &[u8]) {
             let tail = ptr::read_unaligned(src.add(n - 4) as *const u32);
             ptr::write_unaligned(dst as *mut u32, head);
             ptr::write_unaligned(dst.add(n - 4) as *mut u32, tail);
-        } else {
-            for i in 0..n {
-                *dst.add(i) = *src.add(i);
-            }
+        } else if n > 0 {
+            // First, middle and last byte cover 1 to 3 bytes; a loop here would be
+            // turned into a `memcpy` call.
+            *dst = *src;
+            *dst.add(n / 2) = *src.add(n / 2);
+            *dst.add(n - 1) = *src.add(n - 1);
         }
         out.set_len(len + n);
     }
+}
+
+/// `0x01` in every byte of a word.
+pub(crate) const ONES: u64 = 0x0101_0101_0101_0101;
+/// `0x80` in every byte of a word.
+pub(crate) const HIGHS: u64 = 0x8080_8080_8080_8080;
+
+/// The high bit of every zero byte of `word` set (the classic SWAR test). A byte above a
+/// zero byte may be flagged too, so the lowest flagged byte is always a zero byte.
+#[inline]
+pub(crate) fn zero_bytes(word: u64) -> u64 {
+    word.wrapping_sub(ONES) & !word & HIGHS
 }
 
 /// The largest char boundary of `s` at or below `index` (`s.len()` when `index` is past

@@ -561,6 +561,8 @@ impl<'a> FieldIter<'a> {
 impl<'a> Iterator for FieldIter<'a> {
     type Item = (&'a str, Value<'a>);
 
+    /// Always inlined: the backend's one loop over a record's fields is the caller.
+    #[inline(always)]
     fn next(&mut self) -> Option<Self::Item> {
         let (&key_kind, rest) = self.rest.split_first()?;
         self.rest = rest;
@@ -574,7 +576,9 @@ impl<'a> Iterator for FieldIter<'a> {
     }
 }
 
-/// Reads one tagged value written by [`Encoder::value`] and its kin.
+/// Reads one tagged value written by [`Encoder::value`] and its kin. Always inlined: it
+/// runs once per field and per message argument.
+#[inline(always)]
 fn take_value<'a>(rest: &mut &'a [u8]) -> Option<Value<'a>> {
     let (&tag, tail) = rest.split_first()?;
     *rest = tail;

@@ -13,7 +13,7 @@
 use std::cell::RefCell;
 use std::fmt::{self, Write as _};
 
-use crate::bytes::{append_str, floor_char_boundary};
+use crate::bytes::{append_str, floor_char_boundary, zero_bytes, ONES};
 use crate::encode::{Encoder, MessageBytes, TemplateArgs, MAX_MESSAGE_BYTES, TRUNCATION_MARKER};
 use crate::value::Value;
 
@@ -202,12 +202,12 @@ pub(crate) fn render(template: &str, mut args: TemplateArgs<'_>, out: &mut Strin
     let start = out.len();
     let bytes = template.as_bytes();
     let (mut copied, mut i) = (0, 0);
-    while i < bytes.len() {
-        let brace = bytes[i];
-        if brace != b'{' && brace != b'}' {
-            i += 1;
-            continue;
+    loop {
+        i = next_brace(bytes, i);
+        if i == bytes.len() {
+            break;
         }
+        let brace = bytes[i];
         // Braces are ASCII, so `i` is a char boundary.
         append_str(out, &template[copied..i]);
         if brace == b'{' && bytes.get(i + 1) == Some(&b'}') {
@@ -219,8 +219,8 @@ pub(crate) fn render(template: &str, mut args: TemplateArgs<'_>, out: &mut Strin
             out.push(brace as char);
         }
         // `{{`, `}}` and `{}` all take two bytes.
-        i += 2;
-        copied = i.min(bytes.len());
+        i = (i + 2).min(bytes.len());
+        copied = i;
     }
     append_str(out, &template[copied..]);
     if out.len() - start > MAX_MESSAGE_BYTES {
@@ -229,6 +229,26 @@ pub(crate) fn render(template: &str, mut args: TemplateArgs<'_>, out: &mut Strin
         return true;
     }
     false
+}
+
+/// Index of the first `{` or `}` of `bytes` at or after `i` (`bytes.len()` if none),
+/// looked for eight bytes at a time.
+#[inline]
+fn next_brace(bytes: &[u8], mut i: usize) -> usize {
+    while i + 8 <= bytes.len() {
+        let word = u64::from_le_bytes(bytes[i..i + 8].try_into().unwrap());
+        let braces = zero_bytes(word ^ (ONES * u64::from(b'{')))
+            | zero_bytes(word ^ (ONES * u64::from(b'}')));
+        if braces != 0 {
+            // Little-endian: the lowest flagged byte comes first, and it is a brace.
+            return i + braces.trailing_zeros() as usize / 8;
+        }
+        i += 8;
+    }
+    while i < bytes.len() && bytes[i] != b'{' && bytes[i] != b'}' {
+        i += 1;
+    }
+    i
 }
 
 /// What `{}` shows for a captured value.
@@ -298,22 +318,43 @@ mod tests {
 
     #[test]
     fn rendering_fills_placeholders_in_order_and_unescapes_braces() {
-        let mut buf = Vec::new();
-        let capture = |args: &mut ArgEncoder<'_, '_>| {
-            args.typed(Value::U64(1));
-            args.typed(Value::F64(1e20));
-            args.typed(Value::Str("x"));
-        };
-        crate::encode::begin_record(
-            &mut buf,
-            20,
-            0,
-            0,
-            None,
-            Message::Template("{{{}}} {} }}{}", &capture),
+        /// Renders `template` with the arguments 1, 1e20 and "x".
+        fn render_with_args(template: &'static str) -> (String, bool) {
+            let mut buf = Vec::new();
+            let capture = |args: &mut ArgEncoder<'_, '_>| {
+                args.typed(Value::U64(1));
+                args.typed(Value::F64(1e20));
+                args.typed(Value::Str("x"));
+            };
+            crate::encode::begin_record(
+                &mut buf,
+                20,
+                0,
+                0,
+                None,
+                Message::Template(template, &capture),
+            );
+            let decoded = crate::encode::decode(&buf);
+            with_text(decoded.message, |text, cut| (text.to_owned(), cut))
+        }
+        assert_eq!(
+            render_with_args("{{{}}} {} }}{}"),
+            (format!("{{{}}} {} }}{}", 1, 1e20, "x"), false)
         );
-        let decoded = crate::encode::decode(&buf);
-        let text = with_text(decoded.message, |text, cut| (text.to_owned(), cut));
-        assert_eq!(text, (format!("{{{}}} {} }}{}", 1, 1e20, "x"), false));
+        // Braces found a word at a time, and in the last bytes, wherever they stand.
+        assert_eq!(
+            render_with_args("a longer template: {} then {{literal}} and {}, {}}}"),
+            (
+                format!(
+                    "a longer template: {} then {{literal}} and {}, {}}}",
+                    1, 1e20, "x"
+                ),
+                false
+            )
+        );
+        assert_eq!(
+            render_with_args("no placeholders at all, {{ only }}"),
+            ("no placeholders at all, { only }".to_owned(), false)
+        );
     }
 }

@@ -7,7 +7,7 @@
 //! (U+0080–U+009F, encoded `C2 80`..`C2 9F`) and U+2028/U+2029 (`E2 80 A8`/`E2 80 A9`),
 //! so only the lead bytes `C2` and `E2` need a closer look.
 
-use crate::bytes::append;
+use crate::bytes::{append, zero_bytes, HIGHS, ONES};
 
 /// Table class: the byte is copied as is.
 const PASS: u8 = 0;
@@ -170,41 +170,81 @@ fn push_escape(out: &mut Vec<u8>, cp: u32, style: Style) {
     }
 }
 
-const ONES: u64 = 0x0101_0101_0101_0101;
-const HIGHS: u64 = 0x8080_8080_8080_8080;
-
-/// Whether any byte of `word` is zero (the classic SWAR test).
-#[inline]
-fn has_zero_byte(word: u64) -> bool {
-    word.wrapping_sub(ONES) & !word & HIGHS != 0
-}
-
 /// Whether all eight bytes are printable ASCII other than `"` and `\`: such bytes pass
 /// every table except `LOGFMT_BARE`, so a run of them is skipped eight at a time.
+/// The four tests are merged before a single branch; each flags only bytes that fail
+/// one of them, or bytes above such a byte.
 #[inline]
 fn plain_word(word: u64) -> bool {
-    let control = word.wrapping_sub(ONES * 0x20) & !word & HIGHS != 0;
-    let del_or_high = (word | word.wrapping_add(ONES)) & HIGHS != 0;
-    !(control
-        || del_or_high
-        || has_zero_byte(word ^ (ONES * u64::from(b'"')))
-        || has_zero_byte(word ^ (ONES * u64::from(b'\\'))))
+    let control = word.wrapping_sub(ONES * 0x20) & !word;
+    let del_or_high = word | word.wrapping_add(ONES);
+    let quote = zero_bytes(word ^ (ONES * u64::from(b'"')));
+    let backslash = zero_bytes(word ^ (ONES * u64::from(b'\\')));
+    (control | del_or_high | quote | backslash) & HIGHS == 0
 }
 
-/// Copies `s`, writing every character that `table` flags in `style`. With `words`, runs
-/// of plain ASCII (see [`plain_word`]) are skipped eight bytes at a time.
+/// One to eight bytes gathered into a word, some of them repeated, and nothing else: the
+/// word is plain exactly when all of `bytes` are. Overlapping loads, as in
+/// [`crate::bytes::append`], instead of a loop over the bytes.
+#[inline]
+fn cover_word(bytes: &[u8]) -> u64 {
+    let n = bytes.len();
+    debug_assert!((1..=8).contains(&n));
+    let (low, high) = if n >= 4 {
+        let head = u32::from_le_bytes(bytes[..4].try_into().unwrap());
+        let tail = u32::from_le_bytes(bytes[n - 4..].try_into().unwrap());
+        (head, tail)
+    } else {
+        let three = u32::from(bytes[0])
+            | u32::from(bytes[n / 2]) << 8
+            | u32::from(bytes[n - 1]) << 16
+            | u32::from(bytes[0]) << 24;
+        (three, three)
+    };
+    u64::from(low) | u64::from(high) << 32
+}
+
+/// How many bytes at the start of `bytes` are plain (see [`plain_word`]), as found eight
+/// at a time: all of them, or a multiple of eight short of the first byte that is not.
+#[inline]
+fn plain_prefix(bytes: &[u8]) -> usize {
+    let mut i = 0;
+    while i + 8 <= bytes.len() {
+        if !plain_word(u64::from_le_bytes(bytes[i..i + 8].try_into().unwrap())) {
+            return i;
+        }
+        i += 8;
+    }
+    if i < bytes.len() && !plain_word(cover_word(&bytes[i..])) {
+        return i;
+    }
+    bytes.len()
+}
+
+/// Copies `s`, writing every character that `table` flags in `style`. Plain text, the
+/// common case, is one scan of [`plain_prefix`] and one append.
 #[inline]
 fn escape_with(out: &mut Vec<u8>, s: &str, table: &Table, style: Style) {
     let bytes = s.as_bytes();
+    let plain = if table.plain_words_pass {
+        plain_prefix(bytes)
+    } else {
+        0
+    };
+    if plain == bytes.len() {
+        append(out, bytes);
+    } else {
+        escape_from(out, bytes, plain, table, style);
+    }
+}
+
+/// The rest of [`escape_with`], from byte `i` on (all before it passes `table`).
+#[inline(never)]
+fn escape_from(out: &mut Vec<u8>, bytes: &[u8], mut i: usize, table: &Table, style: Style) {
     let mut start = 0;
-    let mut i = 0;
     loop {
         if table.plain_words_pass {
-            while i + 8 <= bytes.len()
-                && plain_word(u64::from_le_bytes(bytes[i..i + 8].try_into().unwrap()))
-            {
-                i += 8;
-            }
+            i += plain_prefix(&bytes[i..]);
         }
         while i < bytes.len() && table.class[usize::from(bytes[i])] == PASS {
             i += 1;
@@ -234,8 +274,36 @@ fn has_special(s: &str, table: &Table) -> bool {
 /// Appends `s` as a JSON string literal body (without the surrounding quotes):
 /// escapes `"`, `\`, U+0000–U+001F (`\n \r \t \b \f` short, others `\u00XX`), U+007F,
 /// U+2028 and U+2029, so the output is valid JSON and also valid JavaScript.
+/// Short plain strings (keys, most values) are checked and copied inline.
+#[inline]
 pub(crate) fn json_str(out: &mut Vec<u8>, s: &str) {
+    let bytes = s.as_bytes();
+    if bytes.len() <= 16 && short_is_plain(bytes) {
+        append(out, bytes);
+    } else {
+        json_str_escaped(out, s);
+    }
+}
+
+/// [`json_str`] for text that is long or has something to escape.
+#[inline(never)]
+fn json_str_escaped(out: &mut Vec<u8>, s: &str) {
     escape_with(out, s, &JSON, Style::Json);
+}
+
+/// Whether all of at most 16 bytes are plain (see [`plain_word`]): two overlapping words
+/// cover them.
+#[inline]
+fn short_is_plain(bytes: &[u8]) -> bool {
+    let n = bytes.len();
+    debug_assert!(n <= 16);
+    if n >= 8 {
+        let head = u64::from_le_bytes(bytes[..8].try_into().unwrap());
+        let tail = u64::from_le_bytes(bytes[n - 8..].try_into().unwrap());
+        plain_word(head) && plain_word(tail)
+    } else {
+        n == 0 || plain_word(cover_word(bytes))
+    }
 }
 
 /// Same as `json_str` for bytes that may not be UTF-8: each invalid sequence becomes
@@ -379,6 +447,28 @@ mod tests {
             "<\u{2027}\u{202a}\u{85}\u{a0}>"
         );
         assert_eq!(json(" \u{7e}"), "< ~>");
+    }
+
+    #[test]
+    fn every_position_of_short_strings_is_checked() {
+        // Plain runs are checked a word at a time, with overlapping loads for the last
+        // bytes: a character to escape must be found wherever it stands.
+        let cases = [
+            ("\"", r#"\""#),
+            ("\n", r"\n"),
+            ("\u{7f}", r"\u007f"),
+            ("\u{2028}", r"\u2028"),
+            ("é", "é"),
+        ];
+        for len in 1..=24 {
+            for at in 0..len {
+                for (special, escaped) in cases {
+                    let (before, after) = ("a".repeat(at), "a".repeat(len - at - 1));
+                    let s = format!("{before}{special}{after}");
+                    assert_eq!(json(&s), format!("<{before}{escaped}{after}>"));
+                }
+            }
+        }
     }
 
     #[test]

@@ -6,6 +6,8 @@
 //! a few multiplications instead of Ryū's general search, and written as the integer `n`
 //! with a decimal point put in.
 
+use crate::bytes::append;
+
 const POW10: [f64; 10] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9];
 
 /// Shortest round-tripping decimal; `NaN`, `inf` and `-inf` spelled out.
@@ -43,8 +45,12 @@ fn write_short_decimal(out: &mut Vec<u8>, v: f64) -> bool {
         if scaled >= LIMIT {
             return false;
         }
-        let n = scaled.round();
-        if n / scale == magnitude {
+        // `scaled.round()` without the call to libm: below 2^50, the truncation and the
+        // fraction it leaves are exact, and a fraction of one half rounds up. Signed
+        // conversions are single instructions on x86-64, unsigned ones are not.
+        let whole = scaled as i64;
+        let n = whole + i64::from(scaled - whole as f64 >= 0.5);
+        if n as f64 / scale == magnitude {
             if v < 0.0 {
                 out.push(b'-');
             }
@@ -60,17 +66,17 @@ fn write_scaled(out: &mut Vec<u8>, n: u64, k: usize) {
     let mut digits = itoa::Buffer::new();
     let digits = digits.format(n).as_bytes();
     if k == 0 {
-        out.extend_from_slice(digits);
-        out.extend_from_slice(b".0");
+        append(out, digits);
+        append(out, b".0");
     } else if digits.len() > k {
         let (int, frac) = digits.split_at(digits.len() - k);
-        out.extend_from_slice(int);
+        append(out, int);
         out.push(b'.');
-        out.extend_from_slice(frac);
+        append(out, frac);
     } else {
-        out.extend_from_slice(b"0.");
+        append(out, b"0.");
         out.resize(out.len() + k - digits.len(), b'0');
-        out.extend_from_slice(digits);
+        append(out, digits);
     }
 }
 

@@ -19,36 +19,78 @@ use crate::value::Value;
 #[derive(Clone, Debug)]
 pub struct JsonFormat {
     members: Vec<Member>,
-    /// Bit `min(len, 63)` set for each member key's length: most field names match no
-    /// length, which settles that they do not collide without comparing strings.
-    key_lengths: u64,
-    /// Between members (`", "`, or `","` when compact).
-    comma: &'static [u8],
-    /// Between a key and its value (`": "`, or `":"` when compact).
-    colon: &'static [u8],
+    /// Bit [`key_bit`] set for each member key: most field names hit no bit, which
+    /// settles that they do not collide without comparing strings.
+    key_bits: u64,
+    spacing: &'static Spacing,
 }
 
-const SPACED: (&[u8], &[u8]) = (b", ", b": ");
-const COMPACT: (&[u8], &[u8]) = (b",", b":");
+/// The punctuation around keys, with Python's spaces or without.
+#[derive(Debug)]
+struct Spacing {
+    /// Between members (`", "`).
+    comma: &'static [u8],
+    /// Between a key and its value (`": "`).
+    colon: &'static [u8],
+    /// Before a field's key: the comma and the opening quote (`, "`).
+    key_open: &'static [u8],
+    /// After a field's key: the closing quote and the colon (`": `).
+    key_close: &'static [u8],
+}
+
+static SPACED: Spacing = Spacing {
+    comma: b", ",
+    colon: b": ",
+    key_open: b", \"",
+    key_close: b"\": ",
+};
+static COMPACT: Spacing = Spacing {
+    comma: b",",
+    colon: b":",
+    key_open: b",\"",
+    key_close: b"\":",
+};
+
+impl Spacing {
+    /// Before a field's key: with the comma unless the field comes first.
+    fn key_open(&self, first: bool) -> &'static [u8] {
+        if first {
+            &self.key_open[self.comma.len()..]
+        } else {
+            self.key_open
+        }
+    }
+}
 
 /// One key of the object and the attribute it shows.
 #[derive(Clone, Debug)]
 struct Member {
     key: String,
-    /// `"key": `, escaped once, when the format is made.
-    prefix: Vec<u8>,
+    /// `, "key": `, escaped once, when the format is made; without its comma when the
+    /// member comes first.
+    lead: Vec<u8>,
     attribute: Attribute,
 }
 
 impl Member {
-    fn new(key: String, attribute: Attribute, colon: &[u8]) -> Member {
-        let mut prefix = Vec::with_capacity(key.len() + 4);
-        write_json_str(&mut prefix, &key);
-        prefix.extend_from_slice(colon);
+    fn new(key: String, attribute: Attribute, spacing: &Spacing) -> Member {
+        let mut lead = Vec::with_capacity(key.len() + 6);
+        lead.extend_from_slice(spacing.comma);
+        write_json_str(&mut lead, &key);
+        lead.extend_from_slice(spacing.colon);
         Member {
             key,
-            prefix,
+            lead,
             attribute,
+        }
+    }
+
+    /// `"key": `, with the comma before it unless the member comes first.
+    fn lead(&self, first: bool, spacing: &Spacing) -> &[u8] {
+        if first {
+            &self.lead[spacing.comma.len()..]
+        } else {
+            &self.lead
         }
     }
 }
@@ -79,21 +121,20 @@ impl JsonFormat {
     {
         let mut members: Vec<Member> = fmt_keys
             .into_iter()
-            .map(|(k, a)| Member::new(k.into(), Attribute::from_python_name(a.as_ref()), SPACED.1))
+            .map(|(k, a)| Member::new(k.into(), Attribute::from_python_name(a.as_ref()), &SPACED))
             .collect();
         for (key, always) in [
             ("message", Attribute::Message),
             ("timestamp", Attribute::Timestamp),
         ] {
             if !members.iter().any(|m| m.attribute == always) {
-                members.push(Member::new(key.to_owned(), always, SPACED.1));
+                members.push(Member::new(key.to_owned(), always, &SPACED));
             }
         }
         JsonFormat {
-            key_lengths: key_lengths(&members),
+            key_bits: members.iter().fold(0, |bits, m| bits | key_bit(&m.key)),
             members,
-            comma: SPACED.0,
-            colon: SPACED.1,
+            spacing: &SPACED,
         }
     }
 
@@ -101,17 +142,15 @@ impl JsonFormat {
     /// default: one byte less per key and per separator (the benchmark's line with the
     /// default keys and three fields: 236 instead of 255 bytes).
     pub fn compact(self) -> JsonFormat {
-        let (comma, colon) = COMPACT;
         let members = self
             .members
             .into_iter()
-            .map(|m| Member::new(m.key, m.attribute, colon))
+            .map(|m| Member::new(m.key, m.attribute, &COMPACT))
             .collect();
         JsonFormat {
-            key_lengths: self.key_lengths,
+            key_bits: self.key_bits,
             members,
-            comma,
-            colon,
+            spacing: &COMPACT,
         }
     }
 
@@ -149,10 +188,7 @@ impl Format for JsonFormat {
         let mut empty = true;
         for member in &self.members {
             let mark = out.len();
-            if !empty {
-                append(out, self.comma);
-            }
-            append(out, &member.prefix);
+            append(out, member.lead(empty, self.spacing));
             if Self::write_attribute(out, &member.attribute, record) {
                 empty = false;
             } else {
@@ -161,32 +197,30 @@ impl Format for JsonFormat {
             }
         }
         for (name, value) in record.fields() {
-            if !empty {
-                append(out, self.comma);
-            }
+            append(out, self.spacing.key_open(empty));
             empty = false;
-            out.push(b'"');
-            if self.key_lengths & length_bit(name) != 0
-                && self.members.iter().any(|m| m.key == name)
-            {
+            if self.key_bits & key_bit(name) != 0 && self.members.iter().any(|m| m.key == name) {
                 // Keep keys unique: a field named like one of the format's keys moves aside.
-                out.extend_from_slice(b"extra.");
+                append(out, b"extra.");
             }
             json_str(out, name);
-            out.push(b'"');
-            append(out, self.colon);
+            append(out, self.spacing.key_close);
             write_json_value(out, value);
         }
         out.extend_from_slice(b"}\n");
     }
 }
 
-fn length_bit(key: &str) -> u64 {
-    1 << key.len().min(63)
-}
-
-fn key_lengths(members: &[Member]) -> u64 {
-    members.iter().fold(0, |bits, m| bits | length_bit(&m.key))
+/// One of 64 bits, picked by a key's length and its first and last bytes: equal keys
+/// pick the same bit, and different short keys (`message`, `user_id`) seldom do.
+fn key_bit(key: &str) -> u64 {
+    let bytes = key.as_bytes();
+    let (first, last) = match bytes {
+        [first, .., last] => (*first, *last),
+        [only] => (*only, *only),
+        [] => (0, 0),
+    };
+    1 << ((bytes.len() + 7 * usize::from(first) + 13 * usize::from(last)) % 64)
 }
 
 fn write_json_str(out: &mut Vec<u8>, s: &str) {
@@ -196,7 +230,9 @@ fn write_json_str(out: &mut Vec<u8>, s: &str) {
 }
 
 /// Writes any value as valid JSON: non-finite floats become strings, bytes lossy text,
-/// errors their `outer: cause: root` chain.
+/// errors their `outer: cause: root` chain. Inlined into the format's two callers, where
+/// it runs once per field.
+#[inline(always)]
 pub(crate) fn write_json_value(out: &mut Vec<u8>, value: Value<'_>) {
     match value {
         Value::Null => out.extend_from_slice(b"null"),
@@ -225,5 +261,78 @@ pub(crate) fn write_json_value(out: &mut Vec<u8>, value: Value<'_>) {
             }
             out.push(b'"');
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::level::Level;
+    use crate::record::ThreadInfo;
+
+    fn line(format: &JsonFormat, fields: &[(&str, Value<'_>)]) -> String {
+        let thread = ThreadInfo {
+            name: "main".into(),
+            id: 1,
+        };
+        let record = Record {
+            level: Level::INFO,
+            timestamp_ns: 0,
+            logger: "app",
+            message: "hi",
+            location: Default::default(),
+            thread: &thread,
+            process_id: 1,
+            fields,
+            truncated: false,
+        };
+        let mut out = Vec::new();
+        format.format(&record, &mut out, false);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn fields_named_like_a_key_move_aside_and_other_keys_are_escaped() {
+        let format = JsonFormat::with_keys([("time", "timestamp"), ("level", "levelname")]);
+        let fields = [
+            ("message", Value::Str("f")),
+            ("level", Value::U64(1)),
+            // Same length, first and last byte as `level`: compared, and kept.
+            ("lexel", Value::U64(2)),
+            ("user_id", Value::U64(7)),
+            ("a\"b\n", Value::Bool(true)),
+            ("", Value::Null),
+        ];
+        assert_eq!(
+            line(&format.clone().compact(), &fields),
+            concat!(
+                r#"{"time":"1970-01-01T00:00:00.000000+00:00","level":"INFO","message":"hi","#,
+                r#""extra.message":"f","extra.level":1,"lexel":2,"user_id":7,"a\"b\n":true,"":null}"#,
+                "\n"
+            )
+        );
+        assert_eq!(
+            line(&format, &fields[..2]),
+            concat!(
+                r#"{"time": "1970-01-01T00:00:00.000000+00:00", "level": "INFO", "message": "hi", "#,
+                r#""extra.message": "f", "extra.level": 1}"#,
+                "\n"
+            )
+        );
+    }
+
+    #[test]
+    fn a_missing_first_member_leaves_no_comma() {
+        let format = JsonFormat::with_keys([("request", "request_id"), ("level", "levelname")]);
+        let expected =
+            r#""level": "INFO", "message": "hi", "timestamp": "1970-01-01T00:00:00.000000+00:00""#;
+        assert_eq!(
+            line(&format, &[("x", Value::U64(1))]),
+            format!("{{{expected}, \"x\": 1}}\n")
+        );
+        assert_eq!(
+            line(&format, &[("request_id", Value::Str("r1"))]),
+            format!("{{\"request\": \"r1\", {expected}, \"request_id\": \"r1\"}}\n")
+        );
     }
 }

@@ -160,7 +160,7 @@ pub(crate) fn write_text_value(out: &mut Vec<u8>, value: Value<'_>) {
 /// Writes a level's name (`INFO`, a custom name, or `Level 25`) without allocating.
 pub(crate) fn write_level_name(out: &mut Vec<u8>, level: Level) {
     match level.name() {
-        LevelName::Named(name) => out.extend_from_slice(name.as_bytes()),
+        LevelName::Named(name) => crate::bytes::append(out, name.as_bytes()),
         LevelName::Number(n) => {
             out.extend_from_slice(b"Level ");
             out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());

@@ -5,8 +5,9 @@
 mod common;
 
 use std::io;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use common::{Chatty, CHATTY_LINE};
@@ -15,15 +16,19 @@ use logjet::{
     RotatingFileSink, Sink, SinkError,
 };
 
-/// A sink that notes which threads write it, can be slowed down, fail every other batch
-/// or panic once, and notes when it is dropped.
+/// A sink that notes which threads write it, can be slowed down, held at its first write
+/// until a gate opens, fail every other batch or panic once, and notes when it is dropped.
 struct Probe {
     inner: CaptureSink,
     threads: Arc<Mutex<Vec<String>>>,
     delay: Duration,
+    /// The first write waits for a message here.
+    gate: Option<mpsc::Receiver<()>>,
     fail_every_other: bool,
     panic_on_batch: Option<usize>,
     batches: Arc<AtomicUsize>,
+    /// What the handler should count: records written and failed, by this sink's account.
+    outcome: Arc<Mutex<(u64, u64)>>,
     /// The thread that dropped the sink.
     dropped_on: Arc<Mutex<Option<String>>>,
 }
@@ -35,9 +40,11 @@ impl Probe {
             inner: sink,
             threads: Arc::default(),
             delay: Duration::ZERO,
+            gate: None,
             fail_every_other: false,
             panic_on_batch: None,
             batches: Arc::default(),
+            outcome: Arc::default(),
             dropped_on: Arc::default(),
         };
         (probe, captured)
@@ -49,16 +56,26 @@ impl Sink for Probe {
         let name = std::thread::current().name().unwrap_or("").to_owned();
         self.threads.lock().unwrap().push(name);
         std::thread::sleep(self.delay);
+        if let Some(gate) = self.gate.take() {
+            gate.recv().unwrap();
+        }
         let n = self.batches.fetch_add(1, Ordering::SeqCst);
+        let len = batch.len() as u64;
+        let mut outcome = self.outcome.lock().unwrap();
         if self.panic_on_batch == Some(n) {
+            outcome.1 += len;
+            drop(outcome);
             panic!("injected sink panic");
         }
         if self.fail_every_other && n % 2 == 0 {
+            outcome.0 += len / 2;
+            outcome.1 += len - len / 2;
             return Err(SinkError {
                 written: batch.len() / 2,
                 error: io::Error::other("injected failure"),
             });
         }
+        outcome.0 += len;
         self.inner.write(batch)
     }
 }
@@ -142,6 +159,7 @@ fn failed_and_panicking_writes_behind_are_counted_and_writing_goes_on() {
     let (mut probe, captured) = Probe::new();
     probe.fail_every_other = true;
     probe.panic_on_batch = Some(3);
+    let (batches, outcome) = (probe.batches.clone(), probe.outcome.clone());
     let lj = start(Handler::new("probe", probe).write_behind(true), false);
     let logger = lj.logger("app");
     for batch in 0..8u64 {
@@ -150,32 +168,57 @@ fn failed_and_panicking_writes_behind_are_counted_and_writing_goes_on() {
         }
         lj.flush();
     }
-    // Batches 0, 2, 4, 6 half fail, batch 3 panics; 1, 5, 7 are written whole.
+    // Even batches half fail, the fourth panics, the others are written whole. How the
+    // records fall into batches depends on when the backend wakes, so the counts are
+    // compared with the sink's own account of each batch.
+    assert!(batches.load(Ordering::SeqCst) >= 8);
+    let (written_by_sink, failed_by_sink) = *outcome.lock().unwrap();
     let (accepted, written, failed, in_flight) = handler_counts(&lj);
     assert_eq!((accepted, in_flight), (80, 0));
-    assert_eq!((written, failed), (4 * 5 + 3 * 10, 4 * 5 + 10));
-    assert_eq!(captured.len(), 3 * 10);
+    assert_eq!((written, failed), (written_by_sink, failed_by_sink));
+    assert_eq!(written + failed, 80);
+    assert!(failed > 0);
+    // Half-failed batches reach the capture not at all, whole ones entirely.
+    let half_written: u64 = written - captured.len() as u64;
+    assert!(half_written > 0 && half_written < written);
     assert!(lj.shutdown());
 }
 
 #[test]
 fn a_panicking_filter_does_not_count_batches_behind_as_failed() {
     let (mut probe, captured) = Probe::new();
-    // Slow writes keep batches with the writer thread when the filter panics.
-    probe.delay = Duration::from_millis(1);
-    let handler = Handler::new("probe", probe)
-        .write_behind(true)
-        .filter(|record: &Record<'_>| {
-            assert!(record.message() != "boom", "injected filter panic");
-            true
-        });
+    // The writer thread holds the first batch until the filter has panicked.
+    let (open, gate) = mpsc::channel();
+    probe.gate = Some(gate);
+    let threads = probe.threads.clone();
+    let panicked = Arc::new(AtomicBool::new(false));
+    let flag = panicked.clone();
+    let handler =
+        Handler::new("probe", probe)
+            .write_behind(true)
+            .filter(move |record: &Record<'_>| {
+                if record.message() == "boom" {
+                    flag.store(true, Ordering::SeqCst);
+                    panic!("injected filter panic");
+                }
+                true
+            });
     let lj = start(handler, false);
     let logger = lj.logger("app");
-    for round in 0..20u64 {
-        for i in 0..100u64 {
-            logjet::info!(logger: logger, "r"; seq = round * 100 + i);
-        }
-        logjet::info!(logger: logger, "boom");
+    // ERROR wakes the backend at once (the default immediate level).
+    for seq in 0..100u64 {
+        logjet::error!(logger: logger, "r"; seq = seq);
+    }
+    while threads.lock().unwrap().is_empty() {
+        std::thread::yield_now();
+    }
+    logjet::error!(logger: logger, "boom");
+    while !panicked.load(Ordering::SeqCst) {
+        std::thread::yield_now();
+    }
+    open.send(()).unwrap();
+    for seq in 100..2_000u64 {
+        logjet::info!(logger: logger, "r"; seq = seq);
     }
     lj.flush();
     assert_eq!(handler_counts(&lj), (2_000, 2_000, 0, 0));
@@ -234,7 +277,8 @@ fn a_sink_that_logs_from_its_writer_thread_keeps_the_pipeline_going() {
                     inner,
                 },
             )
-            .write_behind(true),
+            .write_behind(true)
+            .format(JsonFormat::new()),
         )
         .build()
         .unwrap();
@@ -243,10 +287,77 @@ fn a_sink_that_logs_from_its_writer_thread_keeps_the_pipeline_going() {
     for seq in 0..50_000u64 {
         logjet::info!(logger: logger, "r"; seq = seq);
     }
-    assert!(lj.flush_timeout(Duration::from_secs(60)));
+    // A writer thread waiting for its own backend would hang here.
+    lj.flush();
     let lines = captured.lines();
     let from_writer = lines.iter().filter(|l| l.contains(CHATTY_LINE)).count();
     assert!(from_writer > 0);
+    assert!(lines
+        .iter()
+        .filter(|l| l.contains(CHATTY_LINE))
+        .all(|l| json(l)["thread_name"] == "logjet-writer"));
     assert_eq!(lines.len() - from_writer, 50_000);
     assert!(lj.shutdown());
+}
+
+#[test]
+fn a_sink_that_logs_from_its_writer_thread_while_the_instance_turns_synchronous_does_not_hang() {
+    // The backend switches under the handlers' lock and waits for the writer thread; the
+    // sink's record, logged in synchronous mode, must not wait for that lock.
+    let slot = Arc::new(OnceLock::new());
+    let (inner, captured) = CaptureSink::new();
+    let (open, gate) = mpsc::channel::<()>();
+    let entered = Arc::new(AtomicBool::new(false));
+    let sink = Gated {
+        gate: Some(gate),
+        entered: entered.clone(),
+        chatty: Chatty {
+            logjet: slot.clone(),
+            inner,
+        },
+    };
+    let lj = start(Handler::new("chatty", sink).write_behind(true), false);
+    slot.set(lj.clone()).ok().unwrap();
+    logjet::error!(logger: lj.logger("app"), "r"; seq = 0u64);
+    while !entered.load(Ordering::SeqCst) {
+        std::thread::yield_now();
+    }
+    let (replacement, _) = CaptureSink::new();
+    let switching = {
+        let lj = lj.clone();
+        std::thread::spawn(move || {
+            Builder::new()
+                .synchronous(true)
+                .handler(Handler::new("replacement", replacement))
+                .reconfigure(&lj)
+                .unwrap()
+        })
+    };
+    // The new handlers' counters appear as the switch starts; the mode changes right after.
+    while lj.stats().handlers[0].name != "replacement" {
+        std::thread::yield_now();
+    }
+    std::thread::sleep(Duration::from_millis(50));
+    open.send(()).unwrap();
+    // Before the fix, this join never returned.
+    switching.join().unwrap();
+    assert_eq!(captured.len(), 1);
+    assert!(lj.shutdown());
+}
+
+/// A sink whose first write waits for a gate, then logs and captures (see [`Chatty`]).
+struct Gated {
+    gate: Option<mpsc::Receiver<()>>,
+    entered: Arc<AtomicBool>,
+    chatty: Chatty,
+}
+
+impl Sink for Gated {
+    fn write(&mut self, batch: Batch<'_>) -> Result<(), SinkError> {
+        self.entered.store(true, Ordering::SeqCst);
+        if let Some(gate) = self.gate.take() {
+            gate.recv().unwrap();
+        }
+        self.chatty.write(batch)
+    }
 }

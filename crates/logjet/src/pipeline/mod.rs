@@ -341,7 +341,7 @@ impl Core {
         self.hot.state.store(STOPPED, Ordering::Release);
         self.stop_requested.store(true, Ordering::SeqCst);
         self.wake_backend();
-        if !self.on_backend_thread() {
+        if !producer::on_logjet_thread() {
             let _ = handle.join();
         }
         *self
@@ -374,7 +374,7 @@ impl Core {
     /// Waits until every record logged before the call is written and the sinks flushed.
     /// Returns `false` if `deadline` passed first (or the backend is not running).
     pub(crate) fn flush_within(&self, deadline: Duration) -> bool {
-        if !self.backend_alive() || self.on_backend_thread() {
+        if !self.backend_alive() || producer::on_logjet_thread() {
             return !self.backend_alive();
         }
         let ticket = self.flush.requested.fetch_add(1, Ordering::SeqCst) + 1;
@@ -402,12 +402,6 @@ impl Core {
                 .0;
         }
         true
-    }
-
-    /// Whether the caller is a backend thread (which must never wait for itself). Safe
-    /// to call during thread-local destruction, as at process exit.
-    fn on_backend_thread(&self) -> bool {
-        producer::IS_BACKEND.try_with(|b| b.get()).unwrap_or(false)
     }
 
     pub(crate) fn wake_backend(&self) {

@@ -172,8 +172,8 @@ fn write_unbuffered(core: &Core, encode_into: &mut dyn FnMut(&mut Vec<u8>)) {
 fn enqueue(core: &Core, level: Level, record: &[u8], thread: &ThreadState) {
     // Read once: a caller that switched paths halfway could lose its record.
     let mode = core.mode();
-    if mode != Mode::Queued {
-        return write_here(core, mode, record, thread);
+    if mode != Mode::Queued && write_here(core, mode, record, thread) {
+        return;
     }
     let Ok(mut rings) = thread.rings.try_borrow_mut() else {
         return write_to_stderr(core, record);
@@ -197,13 +197,25 @@ fn enqueue(core: &Core, level: Level, record: &[u8], thread: &ThreadState) {
 }
 
 /// Synchronous or stopped (`mode`): the record is written on this thread, through the
-/// handlers or to stderr.
+/// handlers or to stderr. Returns `false` for a record to queue after all: one logged on
+/// the backend or a writer thread in synchronous mode (by a sink, filter or format),
+/// which must not take the handlers' lock that the backend may hold while it waits for
+/// that very thread. The backend drains the rings in synchronous mode too.
 #[cold]
 #[inline(never)]
-fn write_here(core: &Core, mode: Mode, record: &[u8], thread: &ThreadState) {
-    if mode == Mode::Stopped || !dispatch_synchronously(core, record, thread) {
-        write_to_stderr(core, record);
+fn write_here(core: &Core, mode: Mode, record: &[u8], thread: &ThreadState) -> bool {
+    match mode {
+        Mode::Synchronous if on_logjet_thread() => return false,
+        Mode::Synchronous if dispatch_synchronously(core, record, thread) => {}
+        _ => write_to_stderr(core, record),
     }
+    true
+}
+
+/// Whether the caller is the backend or a writer thread, which must never wait for the
+/// backend. Safe to call during thread-local destruction, as at process exit.
+pub(super) fn on_logjet_thread() -> bool {
+    IS_BACKEND.try_with(Cell::get).unwrap_or(false)
 }
 
 /// Synchronous mode: writes the record on this thread. A record logged while this
@@ -262,7 +274,7 @@ fn push_when_full(core: &Core, level: Level, record: &[u8], local: &mut LocalRin
         let settings = core.settings.read().unwrap_or_else(|p| p.into_inner());
         (settings.overflow, settings.never_drop_at)
     };
-    let on_backend = IS_BACKEND.with(Cell::get);
+    let on_backend = on_logjet_thread();
     let protected = never_drop_at.is_some_and(|at| level >= at);
     let deadline = match policy {
         _ if on_backend => Some(Instant::now()),

@@ -118,6 +118,8 @@ pub(crate) enum InlineLocation<'a> {
 pub struct Encoder<'a> {
     buf: &'a mut Vec<u8>,
     record_start: usize,
+    /// Whether a record header starts at `record_start` (not so for a block of fields).
+    has_header: bool,
 }
 
 /// Starts a record in `buf`: the header and the message. Fields follow through the
@@ -144,7 +146,11 @@ pub(crate) fn begin_record<'a>(
     header[8..16].copy_from_slice(&timestamp_ns.to_ne_bytes());
     header[16..].copy_from_slice(&callsite_addr.to_ne_bytes());
     buf.extend_from_slice(&header);
-    let mut enc = Encoder { buf, record_start };
+    let mut enc = Encoder {
+        buf,
+        record_start,
+        has_header: true,
+    };
     match message {
         Message::Formatted(args) => match args.as_str() {
             Some(s) => enc.put_static_str(s),
@@ -170,7 +176,11 @@ impl<'a> Encoder<'a> {
     /// An encoder for a standalone block of fields (bound or scoped context), with no header.
     pub(crate) fn fields_only(buf: &'a mut Vec<u8>) -> Encoder<'a> {
         let record_start = buf.len();
-        Encoder { buf, record_start }
+        Encoder {
+            buf,
+            record_start,
+            has_header: false,
+        }
     }
 
     /// Adds the location of a record that has no static call site. Must come right after
@@ -197,7 +207,8 @@ impl<'a> Encoder<'a> {
     }
 
     fn mark_truncated(&mut self) {
-        if self.buf.len() >= self.record_start + HEADER_LEN {
+        // A block of fields has no header to flag: its cut values carry the marker.
+        if self.has_header {
             self.buf[self.record_start + 1] |= FLAG_TRUNCATED;
         }
     }

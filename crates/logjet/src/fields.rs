@@ -61,3 +61,29 @@ impl std::fmt::Debug for Fields {
         f.debug_map().entries(self.iter()).finish()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::encode::{MAX_VALUE_BYTES, TRUNCATION_MARKER};
+
+    #[test]
+    fn a_cut_value_leaves_the_other_fields_intact() {
+        let long = "x".repeat(MAX_VALUE_BYTES + 100);
+        // A copied key first: its length's low byte is where a record's flags would be.
+        let fields = Fields::build(|enc| {
+            enc.field("ab", &1u64);
+            enc.field_static("second", long.as_str());
+        })
+        .with("third", 3u64);
+        let read: Vec<(&str, Value<'_>)> = fields.iter().collect();
+        assert_eq!(read.len(), 3);
+        assert_eq!(read[0], ("ab", Value::U64(1)));
+        assert_eq!(read[2], ("third", Value::U64(3)));
+        let Value::Str(cut) = read[1].1 else {
+            panic!("{:?}", read[1]);
+        };
+        assert_eq!(read[1].0, "second");
+        assert!(cut.ends_with(TRUNCATION_MARKER) && cut.len() < long.len());
+    }
+}

@@ -162,11 +162,9 @@ pub(crate) fn begin_record<'a>(
         },
         Message::Template(template, capture) => {
             enc.put_static_str(template);
-            let len_at = enc.buf.len();
-            enc.buf.extend_from_slice(&0u32.to_ne_bytes());
+            let len_at = enc.open_len();
             capture(&mut ArgEncoder::new(&mut enc));
-            let len = (enc.buf.len() - len_at - 4) as u32;
-            enc.buf[len_at..len_at + 4].copy_from_slice(&len.to_ne_bytes());
+            enc.close_len(len_at);
         }
     }
     enc
@@ -401,34 +399,52 @@ impl<'a> Encoder<'a> {
     /// Formats `args` as a length-prefixed string, keeping at most `limit` bytes.
     /// Returns whether the text was cut.
     fn put_formatted(&mut self, args: fmt::Arguments<'_>, limit: usize) -> bool {
-        let len_at = self.buf.len();
-        let (_, cut) = self.put_formatted_text(args, limit);
+        let len_at = self.open_len();
+        let cut = self.write_capped(args, limit);
         if cut {
             self.buf.extend_from_slice(TRUNCATION_MARKER.as_bytes());
-            let len = (self.buf.len() - len_at - 4) as u32;
-            self.buf[len_at..len_at + 4].copy_from_slice(&len.to_ne_bytes());
         }
+        self.close_len(len_at);
         cut
     }
 
     /// Formats `args` as a length-prefixed string of at most `limit` bytes, without a
     /// marker where it was cut. Returns its length and whether it was cut.
     fn put_formatted_text(&mut self, args: fmt::Arguments<'_>, limit: usize) -> (usize, bool) {
-        let len_at = self.buf.len();
-        self.buf.extend_from_slice(&0u32.to_ne_bytes());
+        let len_at = self.open_len();
+        let cut = self.write_capped(args, limit);
+        (self.close_len(len_at), cut)
+    }
+
+    /// Formats `args` into the record, at most `limit` bytes of it, cut on a char
+    /// boundary. Returns whether it was cut.
+    fn write_capped(&mut self, args: fmt::Arguments<'_>, limit: usize) -> bool {
         let mut writer = CappedWriter {
+            start: self.buf.len(),
             buf: self.buf,
-            start: len_at + 4,
             limit,
             cut: false,
         };
         // An error here only means the writer is full, or a Display impl failed: either way
         // the text written so far is kept.
         let _ = writer.write_fmt(args);
-        let cut = writer.cut;
-        let len = self.buf.len() - len_at - 4;
-        self.buf[len_at..len_at + 4].copy_from_slice(&(len as u32).to_ne_bytes());
-        (len, cut)
+        writer.cut
+    }
+
+    /// Reserves a `u32` length for the bytes that follow; [`Encoder::close_len`] fills it.
+    #[inline(always)]
+    fn open_len(&mut self) -> usize {
+        let at = self.buf.len();
+        self.buf.extend_from_slice(&0u32.to_ne_bytes());
+        at
+    }
+
+    /// Fills the length reserved at `at` with the bytes written since; returns it.
+    #[inline(always)]
+    fn close_len(&mut self, at: usize) -> usize {
+        let len = self.buf.len() - at - 4;
+        self.buf[at..at + 4].copy_from_slice(&(len as u32).to_ne_bytes());
+        len
     }
 }
 

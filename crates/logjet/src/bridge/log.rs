@@ -109,55 +109,52 @@ struct TypedValue<'a, 'e, 'b> {
     key: &'e str,
 }
 
+impl TypedValue<'_, '_, '_> {
+    fn put(&mut self, value: &(impl crate::ToField + ?Sized)) -> Result<(), kv::Error> {
+        self.enc.field(self.key, value);
+        Ok(())
+    }
+}
+
 impl<'v> kv::VisitValue<'v> for TypedValue<'_, '_, '_> {
     fn visit_any(&mut self, value: kv::Value<'_>) -> Result<(), kv::Error> {
-        self.enc.field(self.key, &crate::DisplayValue(&value));
-        Ok(())
+        self.put(&crate::DisplayValue(&value))
     }
 
     fn visit_null(&mut self) -> Result<(), kv::Error> {
-        self.enc.field(self.key, &Value::Null);
-        Ok(())
+        self.put(&Value::Null)
     }
 
     fn visit_u64(&mut self, v: u64) -> Result<(), kv::Error> {
-        self.enc.field(self.key, &Value::U64(v));
-        Ok(())
+        self.put(&Value::U64(v))
     }
 
     fn visit_i64(&mut self, v: i64) -> Result<(), kv::Error> {
-        self.enc.field(self.key, &Value::I64(v));
-        Ok(())
+        self.put(&Value::I64(v))
     }
 
     fn visit_u128(&mut self, v: u128) -> Result<(), kv::Error> {
-        self.enc.field(self.key, &v);
-        Ok(())
+        self.put(&v)
     }
 
     fn visit_i128(&mut self, v: i128) -> Result<(), kv::Error> {
-        self.enc.field(self.key, &v);
-        Ok(())
+        self.put(&v)
     }
 
     fn visit_f64(&mut self, v: f64) -> Result<(), kv::Error> {
-        self.enc.field(self.key, &Value::F64(v));
-        Ok(())
+        self.put(&Value::F64(v))
     }
 
     fn visit_bool(&mut self, v: bool) -> Result<(), kv::Error> {
-        self.enc.field(self.key, &Value::Bool(v));
-        Ok(())
+        self.put(&Value::Bool(v))
     }
 
     fn visit_str(&mut self, v: &str) -> Result<(), kv::Error> {
-        self.enc.field(self.key, &Value::Str(v));
-        Ok(())
+        self.put(&Value::Str(v))
     }
 
     fn visit_error(&mut self, err: &(dyn std::error::Error + 'static)) -> Result<(), kv::Error> {
-        self.enc.field(self.key, &crate::error(err));
-        Ok(())
+        self.put(&crate::error(err))
     }
 
     // `log`'s default turns a borrowed error into plain text, without its causes.

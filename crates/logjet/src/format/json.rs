@@ -52,12 +52,13 @@ static COMPACT: Spacing = Spacing {
 };
 
 impl Spacing {
-    /// Before a field's key: with the comma unless the field comes first.
-    fn key_open(&self, first: bool) -> &'static [u8] {
+    /// `piece`, which starts with the comma, without it when it comes first.
+    #[inline(always)]
+    fn lead<'p>(&self, piece: &'p [u8], first: bool) -> &'p [u8] {
         if first {
-            &self.key_open[self.comma.len()..]
+            &piece[self.comma.len()..]
         } else {
-            self.key_open
+            piece
         }
     }
 }
@@ -82,15 +83,6 @@ impl Member {
             key,
             lead,
             attribute,
-        }
-    }
-
-    /// `"key": `, with the comma before it unless the member comes first.
-    fn lead(&self, first: bool, spacing: &Spacing) -> &[u8] {
-        if first {
-            &self.lead[spacing.comma.len()..]
-        } else {
-            &self.lead
         }
     }
 }
@@ -188,7 +180,7 @@ impl Format for JsonFormat {
         let mut empty = true;
         for member in &self.members {
             let mark = out.len();
-            append(out, member.lead(empty, self.spacing));
+            append(out, self.spacing.lead(&member.lead, empty));
             if Self::write_attribute(out, &member.attribute, record) {
                 empty = false;
             } else {
@@ -197,7 +189,7 @@ impl Format for JsonFormat {
             }
         }
         for (name, value) in record.fields() {
-            append(out, self.spacing.key_open(empty));
+            append(out, self.spacing.lead(self.spacing.key_open, empty));
             empty = false;
             if self.key_bits & key_bit(name) != 0 && self.members.iter().any(|m| m.key == name) {
                 // Keep keys unique: a field named like one of the format's keys moves aside.

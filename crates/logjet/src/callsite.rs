@@ -59,7 +59,7 @@ impl Callsite {
     fn register(&'static self, level: u8) -> bool {
         let core = crate::pipeline::global();
         core.loggers
-            .register_callsite(self, &core.current_topology());
+            .register_callsite(self, || core.current_topology());
         level as u32 >= self.threshold()
     }
 

@@ -51,7 +51,11 @@ impl LoggerRegistry {
     }
 
     /// The logger called `name` ("" and "root" are the root), created on first use.
-    pub(crate) fn get_or_create(&self, name: &str, topology: &Topology) -> Arc<LoggerNode> {
+    pub(crate) fn get_or_create(
+        &self,
+        name: &str,
+        topology: impl FnOnce() -> Arc<Topology>,
+    ) -> Arc<LoggerNode> {
         let name = if name.is_empty() { "root" } else { name };
         if let Some(node) = self.read().by_name.get(name) {
             return node.clone();
@@ -63,7 +67,10 @@ impl LoggerRegistry {
         let node = Arc::new(LoggerNode {
             id: nodes.by_id.len() as u32,
             name: name.into(),
-            threshold: AtomicU32::new(topology.threshold(name)),
+            // Read under the lock that `apply` takes too, after the instance stores a new
+            // topology: a logger created during a reconfiguration gets the new threshold
+            // either here or from `apply`.
+            threshold: AtomicU32::new(topology().threshold(name)),
         });
         nodes.by_name.insert(name.into(), node.clone());
         nodes.by_id.push(node.clone());
@@ -91,7 +98,11 @@ impl LoggerRegistry {
 
     /// Registers a call site of the global instance: it caches the threshold of the logger
     /// named after its module from now on.
-    pub(crate) fn register_callsite(&self, site: &'static Callsite, topology: &Topology) {
+    pub(crate) fn register_callsite(
+        &self,
+        site: &'static Callsite,
+        topology: impl FnOnce() -> Arc<Topology>,
+    ) {
         let node = self.get_or_create(&logger_name_for_module(site.module()), topology);
         let mut callsites = lock(&self.callsites);
         if site.threshold() == UNREGISTERED {

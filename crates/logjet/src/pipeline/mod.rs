@@ -188,7 +188,7 @@ impl Core {
 
     /// The logger called `name` ("" and "root" are the root), created on first use.
     pub(crate) fn logger_node(&self, name: &str) -> Arc<crate::logger::LoggerNode> {
-        self.loggers.get_or_create(name, &self.current_topology())
+        self.loggers.get_or_create(name, || self.current_topology())
     }
 
     /// Whether callers queue their records for the backend.
@@ -248,9 +248,11 @@ impl Core {
                 old.close();
             }
         }
-        self.loggers.apply(&topology);
         let lowest = topology.lowest_threshold();
-        *self.topology.write().unwrap_or_else(|p| p.into_inner()) = topology;
+        *self.topology.write().unwrap_or_else(|p| p.into_inner()) = topology.clone();
+        // After the store: a logger created meanwhile reads the new topology or is updated
+        // here (see `LoggerRegistry::get_or_create`).
+        self.loggers.apply(&topology);
         // After the topology is in place: the hooks' facades read it back.
         if GLOBAL.get().is_some_and(|g| Arc::ptr_eq(g, self)) {
             for hook in lock(&GLOBAL_HOOKS).iter() {

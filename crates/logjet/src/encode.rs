@@ -56,8 +56,10 @@ pub(crate) const MAX_MESSAGE_BYTES: usize = 16 * 1024;
 pub(crate) const MAX_VALUE_BYTES: usize = 8 * 1024;
 /// Once a record is this long, further fields are left out (and the record is flagged).
 pub(crate) const MAX_RECORD_BYTES: usize = 64 * 1024;
-/// The most an encoded record can take: the soft limit plus one last value and its key.
-pub(crate) const MAX_ENCODED_RECORD: usize = MAX_RECORD_BYTES + 2 * MAX_VALUE_BYTES + 64;
+/// The most an encoded record can take: the soft limit plus one last field, whose key and
+/// value take at most [`MAX_VALUE_BYTES`] each plus their framing (tags, lengths, a
+/// marker, an error's per-message lengths: under 256 bytes each).
+pub(crate) const MAX_ENCODED_RECORD: usize = MAX_RECORD_BYTES + 2 * (MAX_VALUE_BYTES + 256);
 /// Appended where text was cut.
 pub(crate) const TRUNCATION_MARKER: &str = "…[truncated]";
 /// Deepest error `source()` chain recorded.

@@ -4,11 +4,11 @@
 //! macro then captures `id` in binary (an integer is 9 bytes in the record) and the
 //! backend thread renders the text, as `Display` would, when it writes the record.
 //! Formatting `user {} logged in` with a `u64` through `core::fmt` took the caller 24–35
-//! ns on the benchmark machine; copying the `u64` is one store. Any other message (named or numbered arguments, format specs such as
-//! `{:?}` or `{:>8}`, inline captures such as `{id}`) is formatted on the caller, as
-//! `format_args!` does. Arguments of types the backend cannot render itself are
-//! formatted on the caller too, into the record, so the result is the same text either
-//! way, computed from the values as they were at the call.
+//! ns on the benchmark machine; copying the `u64` is one store. Any other message (named
+//! or numbered arguments, format specs such as `{:?}` or `{:>8}`, inline captures such as
+//! `{id}`) is formatted on the caller, as `format_args!` does. Arguments of types the
+//! backend cannot render itself are formatted on the caller too, into the record, so the
+//! result is the same text either way, computed from the values as they were at the call.
 
 use std::cell::RefCell;
 use std::fmt::{self, Write as _};
@@ -56,6 +56,8 @@ pub const fn is_positional_template(template: &str, args: usize) -> bool {
             _ => i += 1,
         }
     }
+    // At most 255 arguments: only text counts against the arguments' budget, so this is
+    // what bounds the other values (9 bytes each at most).
     placeholders == args && args <= u8::MAX as usize
 }
 

@@ -1,11 +1,10 @@
 //! Python's logger model: dotted hierarchy, inherited levels, propagation, and fields
 //! bound to a logger or scoped to a thread.
 
-use logjet::{fields, Builder, CaptureSink, Handler, JsonFormat, Level, LoggerConfig};
+mod common;
 
-fn json(line: &str) -> serde_json::Value {
-    serde_json::from_str(line).unwrap()
-}
+use common::json;
+use logjet::{fields, Builder, CaptureSink, Handler, JsonFormat, Level, LoggerConfig};
 
 #[test]
 fn levels_are_inherited_and_records_propagate_until_told_not_to() {

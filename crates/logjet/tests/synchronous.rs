@@ -7,12 +7,8 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::Chatty;
+use common::{json, Chatty};
 use logjet::{Builder, CaptureSink, Captured, Handler, JsonFormat};
-
-fn json(line: &str) -> serde_json::Value {
-    serde_json::from_str(line).unwrap()
-}
 
 #[test]
 fn records_are_written_before_the_call_returns() {

@@ -10,7 +10,7 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use common::{Chatty, CHATTY_LINE};
+use common::{json, Chatty, CHATTY_LINE};
 use logjet::{
     Batch, Builder, CaptureSink, Captured, FileSink, Handler, JsonFormat, Logjet, Record,
     RotatingFileSink, Sink, SinkError,
@@ -85,10 +85,6 @@ impl Drop for Probe {
         let name = std::thread::current().name().map(str::to_owned);
         *self.dropped_on.lock().unwrap() = name;
     }
-}
-
-fn json(line: &str) -> serde_json::Value {
-    serde_json::from_str(line).unwrap()
 }
 
 fn seqs(captured: &Captured) -> Vec<u64> {

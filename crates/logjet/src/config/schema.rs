@@ -1071,37 +1071,16 @@ impl Checker {
             return Some(1);
         };
         let key_path = format!("{path}.interval");
-        let n = self.integer(v, &key_path, 1, MAX_INTERVAL)?;
+        let n = u32::try_from(self.integer(v, &key_path, 1, MAX_INTERVAL)?).ok()?;
         let when = when?;
-        let (unit, seconds, letter) = match when {
-            When::Second => ("seconds", 1, "S"),
-            When::Minute => ("minutes", 60, "M"),
-            When::Hour => ("hours", 3600, "H"),
-            _ => {
-                // Days and weeks: the schedule's own limit, checked where it is enforced.
-                let n = u32::try_from(n).ok()?;
-                if let Err(message) = check_interval(when, n) {
-                    self.problem(&key_path, v.pos, message);
-                    return None;
-                }
-                return Some(n);
-            }
-        };
-        if n * seconds > 86_400 {
-            let days = n * seconds / 86_400;
-            let hint = if (n * seconds) % 86_400 == 0 {
-                format!("; for every {days} days write when: \"D\" with interval: {days}")
-            } else {
-                String::new()
-            };
-            self.problem(
-                &key_path,
-                v.pos,
-                format!("an interval of {n} {unit} is longer than a day: with when: \"{letter}\" logjet's periods start again at each midnight, so at most {} {unit} is supported{hint}", 86_400 / seconds),
-            );
+        // The schedule's own limits, checked where they are enforced; periods shorter
+        // than a day get a message in Python's terms.
+        if let Err(message) = check_interval(when, n) {
+            let message = longer_than_a_day(when, n).unwrap_or(message);
+            self.problem(&key_path, v.pos, message);
             return None;
         }
-        u32::try_from(n).ok()
+        Some(n)
     }
 
     fn file(&mut self, path: &str, key: &Key, node: &Node) -> Option<FileSpec> {
@@ -1478,4 +1457,26 @@ pub(crate) fn json_format(keys: &Option<Vec<(String, String)>>, compact: bool) -
     } else {
         format
     }
+}
+
+/// The problem with `interval` periods of `when` shorter than a day, if they add up to
+/// more than a day, and what to write instead.
+fn longer_than_a_day(when: When, n: u32) -> Option<String> {
+    let (unit, seconds, letter) = match when {
+        When::Second => ("seconds", 1, "S"),
+        When::Minute => ("minutes", 60, "M"),
+        When::Hour => ("hours", 3600, "H"),
+        _ => return None,
+    };
+    let total = u64::from(n) * seconds;
+    if total <= 86_400 {
+        return None;
+    }
+    let days = total / 86_400;
+    let hint = if total % 86_400 == 0 {
+        format!("; for every {days} days write when: \"D\" with interval: {days}")
+    } else {
+        String::new()
+    };
+    Some(format!("an interval of {n} {unit} is longer than a day: with when: \"{letter}\" logjet's periods start again at each midnight, so at most {} {unit} is supported{hint}", 86_400 / seconds))
 }

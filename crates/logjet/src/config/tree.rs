@@ -15,7 +15,6 @@ pub struct Pos {
 impl Pos {
     /// The position of byte `offset` in `text`.
     pub(crate) fn at_offset(text: &str, offset: usize) -> Pos {
-        let offset = offset.min(text.len());
         let before = &text[..floor_char_boundary(text, offset)];
         let line = before.matches('\n').count() + 1;
         let line_start = before.rfind('\n').map_or(0, |n| n + 1);

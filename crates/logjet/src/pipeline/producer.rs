@@ -83,8 +83,8 @@ impl Head<'_> {
 ///
 /// Inlined, with `enqueue`, `begin_record` and the string writes, into the entry point of
 /// each call site: one stack frame for the whole capture instead of five, whose entries
-/// and exits (register saves and restores) took about 130 of the 590 instructions a call
-/// cost before. The rare paths are outlined.
+/// and exits (register saves and restores) were a good part of a call's cost (see
+/// BENCHMARKS.md). The rare paths are outlined.
 #[inline(always)]
 pub(crate) fn submit_record(
     core: &Core,
@@ -95,7 +95,8 @@ pub(crate) fn submit_record(
     let timestamp = head.timestamp_ns.unwrap_or_else(now_ns);
     let level = head.level;
     // `fields` runs once; an `Option` so that the rare paths below can take it when the
-    // thread-local path did not run.
+    // thread-local path did not run. Each path calls `encode_record` itself: one closure
+    // shared by the three was not inlined (17 instructions more per call).
     let mut fields = Some(fields);
     let queued = THREAD.try_with(|thread| match thread.scratch.try_borrow_mut() {
         Ok(mut buf) => {

@@ -26,6 +26,11 @@ pub fn run_child(test: &str, role: &str, envs: &[(&str, &str)]) -> Output {
         .expect("child process starts")
 }
 
+/// One line of JSON, parsed; panics, showing the line, if it is not valid JSON.
+pub fn json(line: &str) -> serde_json::Value {
+    serde_json::from_str(line).unwrap_or_else(|e| panic!("not valid JSON ({e}): {line:?}"))
+}
+
 /// Every line of a JSON Lines file, parsed; panics on a line that is not valid JSON.
 pub fn read_json_lines(path: &Path) -> Vec<serde_json::Value> {
     let text = std::fs::read_to_string(path).expect("log file exists");

@@ -44,9 +44,9 @@ impl Writer {
             let now = SystemTime::now()
                 .duration_since(UNIX_EPOCH)
                 .unwrap_or_default();
-            line.extend_from_slice(b"{\"timestamp\":");
-            line.extend_from_slice((now.as_micros() as u64).to_string().as_bytes());
-            line.extend_from_slice(b",\"level\":\"");
+            line.extend_from_slice(b"{\"timestamp\":\"");
+            push_rfc3339_micros(&mut line, now.as_micros() as u64);
+            line.extend_from_slice(b"\",\"level\":\"");
             line.extend_from_slice(level.as_bytes());
             line.extend_from_slice(b"\",\"message\":");
             let mut text = String::new();
@@ -71,6 +71,48 @@ impl Writer {
             .flush()
             .expect("flush failed");
     }
+}
+
+/// `2026-11-21T22:47:12.458749Z`: the UTC time `micros` after the Unix epoch, in RFC 3339
+/// with microseconds, as slog and tracing-subscriber write it (computed on every call,
+/// digit by digit, without `core::fmt`).
+fn push_rfc3339_micros(out: &mut Vec<u8>, micros: u64) {
+    let secs = micros / 1_000_000;
+    let (year, month, day) = civil_from_days((secs / 86_400) as i64);
+    let of_day = secs % 86_400;
+    let mut digits = |value: u64, width: u32, after: u8| {
+        for i in (0..width).rev() {
+            out.push(b'0' + (value / 10u64.pow(i) % 10) as u8);
+        }
+        out.push(after);
+    };
+    digits(year as u64, 4, b'-');
+    digits(month, 2, b'-');
+    digits(day, 2, b'T');
+    digits(of_day / 3600, 2, b':');
+    digits(of_day / 60 % 60, 2, b':');
+    digits(of_day % 60, 2, b'.');
+    digits(micros % 1_000_000, 6, b'Z');
+}
+
+/// The proleptic Gregorian date of a day count since 1970-01-01 (the usual era-based
+/// conversion: 400-year eras of 146,097 days, years starting in March).
+fn civil_from_days(days: i64) -> (i64, u64, u64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z.rem_euclid(146_097);
+    let year_of_era =
+        (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let shifted_month = (5 * day_of_year + 2) / 153;
+    let day = (day_of_year - (153 * shifted_month + 2) / 5 + 1) as u64;
+    let month = if shifted_month < 10 {
+        shifted_month + 3
+    } else {
+        shifted_month - 9
+    } as u64;
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    (year, month, day)
 }
 
 fn push_u64(out: &mut Vec<u8>, key: &str, v: u64) {
@@ -272,5 +314,26 @@ impl Setup for ViaTracing {
     fn finish(self) -> Counters {
         self.writer.flush();
         Counters::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::push_rfc3339_micros;
+
+    #[test]
+    fn time_stamps_match_the_calendar() {
+        // Expected texts from Python's `datetime`, across leap days and century years.
+        for (micros, expected) in [
+            (0, "1970-01-01T00:00:00.000000Z"),
+            (951_868_799_999_999, "2000-02-29T23:59:59.999999Z"),
+            (1_709_164_800_123_456, "2024-02-29T00:00:00.123456Z"),
+            (4_107_542_400_000_001, "2100-03-01T00:00:00.000001Z"),
+            (1_795_301_232_458_749, "2026-11-21T22:47:12.458749Z"),
+        ] {
+            let mut out = Vec::new();
+            push_rfc3339_micros(&mut out, micros);
+            assert_eq!(String::from_utf8(out).unwrap(), expected);
+        }
     }
 }

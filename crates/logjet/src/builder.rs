@@ -158,9 +158,9 @@ impl Builder {
     }
 
     /// Bytes of queue per logging thread (rounded up to a power of two, at least 256 KiB;
-    /// default 1 MiB). Memory used is this times the number of threads that log: the
-    /// backend maps each thread's queue in full when the thread first logs, so that log
-    /// calls do not take page faults on it.
+    /// default 1 MiB). This is the most memory each thread that logs can take: the backend
+    /// maps a thread's queue 256 KiB ahead of its writes (so that log calls do not take
+    /// page faults), and a thread that logs little keeps about that much resident.
     pub fn queue_capacity(mut self, bytes: usize) -> Builder {
         self.settings.ring_capacity = bytes.max(crate::encode::MAX_ENCODED_RECORD * 2);
         self

@@ -20,6 +20,8 @@ const DROP_QUIET: Duration = Duration::from_millis(20);
 /// The backend's view of one ring.
 struct Source {
     ring: Arc<Ring>,
+    /// How far the ring's memory is mapped (see `Ring::populate_ahead`).
+    mapped: usize,
     /// Drops counted when the last run of drops was reported.
     reported_dropped: u64,
     /// Drop count seen at the previous check, and when it last changed.
@@ -66,6 +68,9 @@ impl Backend {
             super::clock::refresh();
             let stopping = core.stop_requested.load(Ordering::SeqCst);
             self.adopt_new_rings();
+            for source in &mut self.sources {
+                source.ring.populate_ahead(&mut source.mapped);
+            }
             // The handlers are locked for the round: a reconfiguration or a synchronous
             // caller waits for its end.
             let mut dispatcher = lock(&core.dispatcher);
@@ -118,11 +123,12 @@ impl Backend {
             .filter(|ring| !self.sources.iter().any(|s| Arc::ptr_eq(&s.ring, ring)))
             .cloned()
             .collect();
-        // Mapped outside the lock: a thread registering its ring must not wait for this.
+        // Mapped (by the caller, next) outside the lock: a thread registering its ring must
+        // not wait for this.
         for ring in new_rings {
-            ring.populate();
             self.sources.push(Source {
                 ring,
+                mapped: 0,
                 reported_dropped: 0,
                 seen_dropped: 0,
                 last_change: Instant::now(),

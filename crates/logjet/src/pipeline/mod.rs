@@ -420,8 +420,8 @@ impl Core {
     pub(crate) fn register_ring(&self, ring: Arc<Ring>) {
         lock(&self.rings).push(ring);
         self.rings_changed.store(true, Ordering::Release);
-        // The backend maps the new ring's pages (see `Ring::populate`): the sooner, the
-        // fewer of this thread's first calls take page faults.
+        // The backend maps the new ring's first pages (see `Ring::populate_ahead`): the
+        // sooner, the fewer of this thread's first calls take page faults.
         self.wake_backend();
     }
 

@@ -5,13 +5,17 @@
 //! Records are framed by a `u32` length and padded to 8 bytes; a record that does not fit
 //! before the end of the buffer is preceded by a wrap marker and written at the start.
 
-use std::cell::UnsafeCell;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::thread::Thread;
 
 use crate::record::ThreadInfo;
 
 const FRAME_HEADER: usize = 4;
+/// How far ahead of the producer the backend keeps the ring's pages mapped during the
+/// producer's first lap (see [`Ring::populate_ahead`]): a thread's calls take no page
+/// faults unless it logs more than this between two backend rounds, and a thread that
+/// logs little keeps about this much of its ring resident, not all of it.
+const MAPPED_AHEAD: usize = 256 * 1024;
 const WRAP_MARKER: u32 = u32::MAX;
 /// Cache lines prefetched ahead of the producer: a typical record and its frame.
 #[cfg(target_arch = "x86_64")]
@@ -24,7 +28,7 @@ struct Padded<T>(T);
 /// Bytes shared between one producer and one consumer. What each side writes sits on
 /// its own cache line, so a log call does not wait for a line the backend just wrote.
 pub(crate) struct Ring {
-    buf: Box<[UnsafeCell<u8>]>,
+    buf: Memory,
     mask: usize,
     /// Set when the producing thread has exited: the ring goes once it is empty.
     closed: AtomicBool,
@@ -77,17 +81,79 @@ pub(crate) struct Producer {
     cached_head: usize,
 }
 
+/// A ring's bytes: an anonymous mapping of its own, so that a page is resident only once
+/// touched and goes back to the system when the ring is dropped. (The allocator may hand
+/// out recycled heap memory instead, resident already or zeroed on the spot, which would
+/// touch every page in the thread's first log call.)
+struct Memory {
+    ptr: *mut u8,
+    len: usize,
+}
+
+// SAFETY: `Memory` owns its mapping; `Ring` governs who reads and writes which bytes.
+unsafe impl Send for Memory {}
+
+impl Memory {
+    fn new(len: usize) -> Memory {
+        #[cfg(unix)]
+        {
+            // SAFETY: a fresh private anonymous mapping; no existing memory is involved.
+            let ptr = unsafe {
+                libc::mmap(
+                    std::ptr::null_mut(),
+                    len,
+                    libc::PROT_READ | libc::PROT_WRITE,
+                    libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+                    -1,
+                    0,
+                )
+            };
+            if ptr == libc::MAP_FAILED {
+                std::alloc::handle_alloc_error(Self::layout(len));
+            }
+            Memory {
+                ptr: ptr.cast(),
+                len,
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            // SAFETY: the layout has a non-zero size (a ring holds at least one record).
+            let ptr = unsafe { std::alloc::alloc_zeroed(Self::layout(len)) };
+            if ptr.is_null() {
+                std::alloc::handle_alloc_error(Self::layout(len));
+            }
+            Memory { ptr, len }
+        }
+    }
+
+    fn layout(len: usize) -> std::alloc::Layout {
+        std::alloc::Layout::from_size_align(len, 4096).expect("a ring's size is a power of two")
+    }
+}
+
+impl Drop for Memory {
+    fn drop(&mut self) {
+        // SAFETY: `ptr` and `len` describe the memory `new` obtained, used by no one now.
+        #[cfg(unix)]
+        unsafe {
+            libc::munmap(self.ptr.cast(), self.len);
+        }
+        #[cfg(not(unix))]
+        unsafe {
+            std::alloc::dealloc(self.ptr, Self::layout(self.len));
+        }
+    }
+}
+
 impl Ring {
     /// A ring of `capacity` bytes (rounded up to a power of two).
     pub(crate) fn new(capacity: usize, producer: Thread, thread: ThreadInfo) -> Ring {
         let capacity = capacity.next_power_of_two();
-        // Zeroed memory from the allocator, mapped lazily by the kernel; the backend maps
-        // all of it soon after (see `populate`), off the caller's path.
-        let bytes: Box<[u8]> = vec![0u8; capacity].into_boxed_slice();
-        // SAFETY: `UnsafeCell<u8>` has the same layout as `u8`.
-        let buf = unsafe { Box::from_raw(Box::into_raw(bytes) as *mut [UnsafeCell<u8>]) };
         Ring {
-            buf,
+            // Mapped by the kernel on first touch; the backend maps pages ahead of the
+            // producer (see `populate_ahead`), off the caller's path.
+            buf: Memory::new(capacity),
             mask: capacity - 1,
             closed: AtomicBool::new(false),
             producer,
@@ -114,7 +180,7 @@ impl Ring {
     }
 
     fn base(&self) -> *mut u8 {
-        UnsafeCell::raw_get(self.buf.as_ptr())
+        self.buf.ptr
     }
 
     /// Copies `record` in, or returns `false` when there is no room now.
@@ -176,21 +242,45 @@ impl Ring {
         let _ = tail;
     }
 
-    /// Maps every page of the buffer now, so that the producer never takes a page fault
-    /// in a log call (the first lap through a fresh buffer would take one every 4 KiB).
-    /// Called by the backend when it adopts the ring; the producer may already be writing,
+    /// Maps the pages the producer will write next, so that its calls take no page faults
+    /// (the first lap through fresh memory would take one every 4 KiB), without making the
+    /// whole ring resident for a thread that logs little. `mapped` is how far the ring is
+    /// mapped, kept by the caller; once the producer has gone round, everything it uses is
+    /// mapped. Called by the backend on every round; the producer may be writing meanwhile,
     /// which is fine: populating leaves the contents of mapped pages alone.
-    pub(crate) fn populate(&self) {
+    pub(crate) fn populate_ahead(&self, mapped: &mut usize) {
+        let capacity = self.capacity();
+        if *mapped >= capacity {
+            return;
+        }
+        let tail = self.produced.0.tail.load(Ordering::Relaxed);
+        if tail >= capacity {
+            *mapped = capacity;
+            return;
+        }
+        if *mapped >= tail + MAPPED_AHEAD / 2 {
+            return;
+        }
+        let to = (tail + MAPPED_AHEAD).min(capacity);
+        self.populate(*mapped, to);
+        *mapped = to;
+    }
+
+    /// Faults in the pages of bytes `from..to` of the buffer.
+    fn populate(&self, from: usize, to: usize) {
         #[cfg(any(target_os = "linux", target_os = "android"))]
         {
             // SAFETY: sysconf has no preconditions.
             let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) }.max(4096) as usize;
-            let start = (self.base() as usize).next_multiple_of(page);
-            let end = (self.base() as usize + self.capacity()) / page * page;
+            let base = self.base() as usize;
+            let start = (base + from) / page * page;
+            let end = (base + to)
+                .next_multiple_of(page)
+                .min(base + self.capacity());
             if end > start {
-                // SAFETY: [start, end) lies inside this ring's allocation; MADV_POPULATE_WRITE
-                // only faults pages in. Kernels before 5.14 refuse it, and the pages are
-                // then mapped on first use, as without this call.
+                // SAFETY: [start, end) lies inside this ring's mapping, which starts on a
+                // page boundary; MADV_POPULATE_WRITE only faults pages in. Kernels before
+                // 5.14 refuse it, and the pages are then mapped on first use.
                 unsafe {
                     libc::madvise(
                         start as *mut libc::c_void,
@@ -200,6 +290,8 @@ impl Ring {
                 };
             }
         }
+        #[cfg(not(any(target_os = "linux", target_os = "android")))]
+        let _ = (from, to);
     }
 
     /// Counts a record the producer dropped at `now_ns`. Producer only.
@@ -405,5 +497,56 @@ mod tests {
             }
         }
         consumer.join().unwrap();
+    }
+
+    /// Bytes of the ring's memory resident now.
+    #[cfg(target_os = "linux")]
+    fn resident_bytes(ring: &Ring) -> usize {
+        let page = 4096;
+        let mut pages = vec![0u8; ring.capacity() / page];
+        // SAFETY: the ring's mapping is page-aligned and `pages` has one byte per page.
+        let rc = unsafe { libc::mincore(ring.base().cast(), ring.capacity(), pages.as_mut_ptr()) };
+        assert_eq!(rc, 0);
+        pages.iter().filter(|p| *p & 1 != 0).count() * page
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn only_the_part_of_the_ring_in_use_and_a_margin_are_resident() {
+        let ring = ring(8 << 20);
+        let mut producer = Ring::producer();
+        let mut mapped = 0;
+        assert_eq!(resident_bytes(&ring), 0, "a fresh ring takes no memory");
+
+        let record = [5u8; 120];
+        // What is in use, rounded up to whole pages, and the margin.
+        let check = |mapped: usize| {
+            let tail = ring.produced.0.tail.load(Ordering::Relaxed);
+            assert_eq!(mapped, tail + MAPPED_AHEAD);
+            let resident = resident_bytes(&ring);
+            assert_eq!(resident, mapped.next_multiple_of(4096), "{tail} bytes used");
+        };
+        assert!(ring.try_push(&mut producer, &record));
+        ring.populate_ahead(&mut mapped);
+        check(mapped);
+
+        // The producer moves on: the margin follows it, the rest stays unmapped.
+        while ring.produced.0.tail.load(Ordering::Relaxed) < 1 << 20 {
+            assert!(ring.try_push(&mut producer, &record));
+        }
+        ring.populate_ahead(&mut mapped);
+        check(mapped);
+
+        // Once the producer has gone round, nothing more is mapped by the backend.
+        loop {
+            ring.drain(|_| {});
+            if ring.produced.0.tail.load(Ordering::Relaxed) >= ring.capacity() {
+                break;
+            }
+            while ring.try_push(&mut producer, &record) {}
+        }
+        ring.populate_ahead(&mut mapped);
+        assert_eq!(mapped, ring.capacity());
+        assert_eq!(ring.drain(|r| assert_eq!(r, &record)), 0);
     }
 }

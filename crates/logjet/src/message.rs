@@ -154,17 +154,39 @@ capture_as!(I64 as i64: i8, i16, i32, i64, isize);
 capture_as!(F64 as f64: f64);
 capture_as!(Bool as bool: bool);
 
-impl CaptureTyped for &&Arg<'_, &str> {
+/// Strings in their common containers: the text is copied into the record, as a `&str`'s.
+macro_rules! capture_str {
+    ($($ty:ty),*) => {$(
+        impl CaptureTyped for &&Arg<'_, $ty> {
+            #[inline]
+            fn __logjet_capture(&self, args: &mut ArgEncoder<'_, '_>) {
+                args.typed(Value::Str(&**self.0));
+            }
+        }
+    )*};
+}
+
+capture_str!(
+    &str,
+    &&str,
+    String,
+    &String,
+    Box<str>,
+    std::borrow::Cow<'_, str>
+);
+capture_str!(std::sync::Arc<str>, std::rc::Rc<str>);
+
+impl CaptureTyped for &&Arg<'_, char> {
     #[inline]
     fn __logjet_capture(&self, args: &mut ArgEncoder<'_, '_>) {
-        args.typed(Value::Str(self.0));
+        args.typed(Value::Str(self.0.encode_utf8(&mut [0; 4])));
     }
 }
 
-impl CaptureTyped for &&Arg<'_, String> {
+impl CaptureTyped for &&Arg<'_, &char> {
     #[inline]
     fn __logjet_capture(&self, args: &mut ArgEncoder<'_, '_>) {
-        args.typed(Value::Str(self.0));
+        args.typed(Value::Str(self.0.encode_utf8(&mut [0; 4])));
     }
 }
 
@@ -316,6 +338,25 @@ mod tests {
             "user {:?}",
             name
         ));
+    }
+
+    #[test]
+    fn strings_in_any_common_container_and_chars_are_copied_not_formatted() {
+        // Resolves only where a `CaptureTyped` impl exists: otherwise the macros would take
+        // `CaptureDisplay` and run `core::fmt` on the caller.
+        fn typed<T: CaptureTyped>(_: T) {}
+        let owned = String::from("s");
+        let borrowed: &str = &owned;
+        typed(&&Arg(&borrowed));
+        typed(&&Arg(&&borrowed));
+        typed(&&Arg(&owned));
+        typed(&&Arg(&&owned));
+        typed(&&Arg(&Box::<str>::from("s")));
+        typed(&&Arg(&std::borrow::Cow::Borrowed("s")));
+        typed(&&Arg(&std::sync::Arc::<str>::from("s")));
+        typed(&&Arg(&std::rc::Rc::<str>::from("s")));
+        typed(&&Arg(&'→'));
+        typed(&&Arg(&&'→'));
     }
 
     #[test]

@@ -84,6 +84,13 @@ fn rendered_messages_match_format_for_every_argument_type() {
     both!("bool {} {}", true, false);
     both!("char {} {}", 'x', '→');
     both!("str {} {} {} {}", "lit", s, r, &s[1..]);
+    let (cow, arc, boxed) = (
+        std::borrow::Cow::<str>::Owned("cow".into()),
+        std::sync::Arc::<str>::from("arc"),
+        Box::<str>::from("box"),
+    );
+    let c = 'é';
+    both!("containers {} {} {} {} {}", cow, arc, boxed, &r, &c);
     both!("display {}", Point(-3, 4));
     both!("braces {{}} {{{}}} }}{{", 7);
     both!("{}{}{}", 1, "", 2);

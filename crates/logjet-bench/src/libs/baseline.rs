@@ -74,45 +74,24 @@ impl Writer {
 }
 
 /// `2026-11-21T22:47:12.458749Z`: the UTC time `micros` after the Unix epoch, in RFC 3339
-/// with microseconds, as slog and tracing-subscriber write it (computed on every call,
-/// digit by digit, without `core::fmt`).
+/// with microseconds, as slog and tracing-subscriber write it (the date from the `time`
+/// crate on every call, the digits written without `core::fmt`).
 fn push_rfc3339_micros(out: &mut Vec<u8>, micros: u64) {
-    let secs = micros / 1_000_000;
-    let (year, month, day) = civil_from_days((secs / 86_400) as i64);
-    let of_day = secs % 86_400;
-    let mut digits = |value: u64, width: u32, after: u8| {
+    let at = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(micros) * 1_000)
+        .expect("a SystemTime after the epoch is in time's range");
+    let mut digits = |value: u32, width: u32, after: u8| {
         for i in (0..width).rev() {
-            out.push(b'0' + (value / 10u64.pow(i) % 10) as u8);
+            out.push(b'0' + (value / 10u32.pow(i) % 10) as u8);
         }
         out.push(after);
     };
-    digits(year as u64, 4, b'-');
-    digits(month, 2, b'-');
-    digits(day, 2, b'T');
-    digits(of_day / 3600, 2, b':');
-    digits(of_day / 60 % 60, 2, b':');
-    digits(of_day % 60, 2, b'.');
-    digits(micros % 1_000_000, 6, b'Z');
-}
-
-/// The proleptic Gregorian date of a day count since 1970-01-01 (the usual era-based
-/// conversion: 400-year eras of 146,097 days, years starting in March).
-fn civil_from_days(days: i64) -> (i64, u64, u64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let day_of_era = z.rem_euclid(146_097);
-    let year_of_era =
-        (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let shifted_month = (5 * day_of_year + 2) / 153;
-    let day = (day_of_year - (153 * shifted_month + 2) / 5 + 1) as u64;
-    let month = if shifted_month < 10 {
-        shifted_month + 3
-    } else {
-        shifted_month - 9
-    } as u64;
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    (year, month, day)
+    digits(at.year() as u32, 4, b'-');
+    digits(u8::from(at.month()).into(), 2, b'-');
+    digits(at.day().into(), 2, b'T');
+    digits(at.hour().into(), 2, b':');
+    digits(at.minute().into(), 2, b':');
+    digits(at.second().into(), 2, b'.');
+    digits(at.microsecond(), 6, b'Z');
 }
 
 fn push_u64(out: &mut Vec<u8>, key: &str, v: u64) {

@@ -123,8 +123,8 @@ impl Backend {
             .filter(|ring| !self.sources.iter().any(|s| Arc::ptr_eq(&s.ring, ring)))
             .cloned()
             .collect();
-        // Mapped (by the caller, next) outside the lock: a thread registering its ring must
-        // not wait for this.
+        // Mapped by the round's `populate_ahead` pass, outside the rings' lock: a thread
+        // registering its ring must not wait for that.
         for ring in new_rings {
             self.sources.push(Source {
                 ring,

@@ -128,7 +128,7 @@ impl Memory {
     }
 
     fn layout(len: usize) -> std::alloc::Layout {
-        std::alloc::Layout::from_size_align(len, 4096).expect("a ring's size is a power of two")
+        std::alloc::Layout::from_size_align(len, 4096).expect("a ring's size fits in an isize")
     }
 }
 

@@ -2,7 +2,7 @@
 //! and prints the table (and, on a full run, the targets).
 
 use std::collections::HashMap;
-use std::io::Read;
+use std::io::{Read, Write};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -234,6 +234,9 @@ fn run_child(
 ) -> RunResult {
     let _ = std::fs::remove_dir_all(dir);
     std::fs::create_dir_all(dir).expect("cannot create the run directory");
+    if matches!(workload, Workload::Throughput | Workload::Latency) {
+        recycle_page_cache(dir, params.count * LINE_BYTES_BOUND);
+    }
     let exe = std::env::current_exe().expect("cannot find the benchmark executable");
     let mut child = Command::new(exe)
         .arg("--child")
@@ -299,6 +302,33 @@ fn run_child(
     // SAFETY: sync has no preconditions.
     unsafe { libc::sync() };
     RunResult { values, problems }
+}
+
+/// More bytes than a W1 or W2 line takes in any library's output (log4rs writes 341).
+const LINE_BYTES_BOUND: u64 = 384;
+
+/// Writes `bytes` to a scratch file in `dir` and deletes it, so that the child that runs
+/// next finds that much recently freed memory for its output's page cache.
+///
+/// On a virtual machine whose host backs guest memory only once it is touched (and takes
+/// back what the guest frees), the first write into a page the guest has not used lately
+/// costs a fault in the host: writing 152 MB took 0.39–0.55 s of kernel time after 10 s
+/// idle, against 0.03–0.10 s right after 300 MB were freed (`dd`, see BENCHMARKS.md).
+/// Without this, a child's cost of writing depended on what had run before it, not on
+/// its library.
+fn recycle_page_cache(dir: &Path, bytes: u64) {
+    let path = dir.join("page-cache-warm-up");
+    let chunk = vec![0u8; 256 << 10];
+    let mut file = std::fs::File::create(&path).expect("cannot create the warm-up file");
+    let mut left = bytes;
+    while left > 0 {
+        let n = left.min(chunk.len() as u64) as usize;
+        file.write_all(&chunk[..n])
+            .expect("cannot write the warm-up file");
+        left -= n as u64;
+    }
+    drop(file);
+    std::fs::remove_file(&path).expect("cannot remove the warm-up file");
 }
 
 /// Reads a child's pipe to its end on a thread of its own.

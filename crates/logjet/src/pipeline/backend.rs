@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use super::dispatch::Dispatcher;
 use super::producer::IS_BACKEND;
-use super::ring::{Reader, Ring};
+use super::ring::{drain_merged, Ring};
 use super::{lock, now_ns, Core};
 use crate::encode::{self, Encoder};
 use crate::level::Level;
@@ -140,27 +140,9 @@ impl Backend {
     /// order, so that lines from different threads come out in the order they were logged.
     fn drain_all(&mut self, dispatcher: &mut Dispatcher) -> usize {
         let rings: Vec<Arc<Ring>> = self.sources.iter().map(|s| s.ring.clone()).collect();
-        let mut readers: Vec<Reader> = rings.iter().map(|r| r.reader()).collect();
-        loop {
-            let mut next: Option<(usize, u64)> = None;
-            for (i, reader) in readers.iter_mut().enumerate() {
-                if let Some(record) = rings[i].peek(reader) {
-                    let ts = encode::timestamp_of(record);
-                    if next.is_none_or(|(_, best)| ts < best) {
-                        next = Some((i, ts));
-                    }
-                }
-            }
-            let Some((i, _)) = next else { break };
-            let record = rings[i].peek(&mut readers[i]).expect("peeked above");
-            dispatcher.dispatch_bytes(&self.core, record, &rings[i].thread);
-            rings[i].advance(&mut readers[i], record.len());
-        }
-        rings
-            .iter()
-            .zip(readers)
-            .map(|(ring, reader)| ring.finish(reader))
-            .sum()
+        drain_merged(&rings, encode::timestamp_of, |ring, record| {
+            dispatcher.dispatch_bytes(&self.core, record, &ring.thread)
+        })
     }
 
     /// Reports each ring's finished run of drops as a WARNING record of logger `logjet`.

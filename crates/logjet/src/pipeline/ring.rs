@@ -6,6 +6,7 @@
 //! before the end of the buffer is preceded by a wrap marker and written at the start.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::thread::Thread;
 
 use crate::record::ThreadInfo;
@@ -70,7 +71,7 @@ fn bump(counter: &AtomicU64, order: Ordering) {
 unsafe impl Sync for Ring {}
 
 /// The consumer's position while it reads a batch of records.
-pub(crate) struct Reader {
+struct Reader {
     head: usize,
     tail: usize,
     read: usize,
@@ -324,7 +325,7 @@ impl Ring {
     }
 
     /// A cursor over the records present now. Consumer only.
-    pub(crate) fn reader(&self) -> Reader {
+    fn reader(&self) -> Reader {
         Reader {
             head: self.head.0.load(Ordering::Relaxed),
             tail: self.produced.0.tail.load(Ordering::Acquire),
@@ -333,7 +334,7 @@ impl Ring {
     }
 
     /// The reader's next record, left in place. Consumer only.
-    pub(crate) fn peek(&self, reader: &mut Reader) -> Option<&[u8]> {
+    fn peek(&self, reader: &mut Reader) -> Option<&[u8]> {
         let base = self.base();
         while reader.head < reader.tail {
             let offset = reader.head & self.mask;
@@ -353,7 +354,7 @@ impl Ring {
     }
 
     /// Consumes the record `peek` returned; hands space back to the producer now and then.
-    pub(crate) fn advance(&self, reader: &mut Reader, record_len: usize) {
+    fn advance(&self, reader: &mut Reader, record_len: usize) {
         reader.head += frame_len(record_len);
         reader.read += 1;
         if reader.read % 256 == 0 {
@@ -362,7 +363,7 @@ impl Ring {
     }
 
     /// Hands back the space of everything the reader consumed; returns how many records.
-    pub(crate) fn finish(&self, reader: Reader) -> usize {
+    fn finish(&self, reader: Reader) -> usize {
         self.release(reader.head);
         reader.read
     }
@@ -417,6 +418,56 @@ fn frame_len(record_len: usize) -> usize {
     (FRAME_HEADER + record_len + 7) & !7
 }
 
+/// Calls `each` on every record present in `rings` when the call starts, lowest `key`
+/// first across rings (each ring's records stay in their order), then frees their space.
+/// Returns how many records.
+pub(crate) fn drain_merged(
+    rings: &[Arc<Ring>],
+    key: impl Fn(&[u8]) -> u64,
+    mut each: impl FnMut(&Ring, &[u8]),
+) -> usize {
+    let mut readers: Vec<Reader> = rings.iter().map(|r| r.reader()).collect();
+    // Each ring's next record and its key, peeked once: choosing the next record compares
+    // these, instead of peeking every ring again for every record (64 threads meant 64
+    // peeks a record).
+    let mut heads: Vec<Option<(&[u8], u64)>> = rings
+        .iter()
+        .zip(&mut readers)
+        .map(|(ring, reader)| next_of(ring, reader, &key))
+        .collect();
+    loop {
+        let mut next: Option<(usize, u64)> = None;
+        for (i, head) in heads.iter().enumerate() {
+            if let Some((_, k)) = *head {
+                if next.is_none_or(|(_, best)| k < best) {
+                    next = Some((i, k));
+                }
+            }
+        }
+        let Some((i, _)) = next else { break };
+        let (record, _) = heads[i].expect("chosen above");
+        each(&rings[i], record);
+        // The record's space may go back to the producer from here on: its slice is
+        // replaced before anything reads it again.
+        rings[i].advance(&mut readers[i], record.len());
+        heads[i] = next_of(&rings[i], &mut readers[i], &key);
+    }
+    rings
+        .iter()
+        .zip(readers)
+        .map(|(ring, reader)| ring.finish(reader))
+        .sum()
+}
+
+/// The reader's next record in `ring` and its key.
+fn next_of<'r>(
+    ring: &'r Ring,
+    reader: &mut Reader,
+    key: &impl Fn(&[u8]) -> u64,
+) -> Option<(&'r [u8], u64)> {
+    ring.peek(reader).map(|record| (record, key(record)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -427,6 +478,46 @@ mod tests {
             id: 1,
         };
         Ring::new(capacity, std::thread::current(), info)
+    }
+
+    /// A record whose key (its first eight bytes) is `key`, and which names its ring.
+    fn keyed(key: u64, ring: u8) -> Vec<u8> {
+        let mut record = key.to_ne_bytes().to_vec();
+        record.push(ring);
+        record
+    }
+
+    #[test]
+    fn merged_draining_takes_the_lowest_key_first_and_keeps_each_rings_order() {
+        let rings: Vec<Arc<Ring>> = (0..3).map(|_| Arc::new(ring(64 * 1024))).collect();
+        let mut producers: Vec<Producer> = (0..3).map(|_| Ring::producer()).collect();
+        // Keys 0..900 dealt round-robin, so every ring holds 300 records (past the
+        // 256-record point where draining hands space back), plus a last record in ring
+        // 0 whose key is lower than ones before it: it comes after them, as soon as it is
+        // its ring's next (right after key 897) and its key is the lowest next one.
+        for key in 0..900u64 {
+            let r = (key % 3) as usize;
+            assert!(rings[r].try_push(&mut producers[r], &keyed(key, r as u8)));
+        }
+        assert!(rings[0].try_push(&mut producers[0], &keyed(1, 0)));
+        let mut seen = Vec::new();
+        let count = drain_merged(
+            &rings,
+            |record| u64::from_ne_bytes(record[..8].try_into().unwrap()),
+            |ring, record| {
+                let r = record[8] as usize;
+                assert!(
+                    std::ptr::eq(ring, &*rings[r]),
+                    "record handed with its ring"
+                );
+                seen.push((u64::from_ne_bytes(record[..8].try_into().unwrap()), r));
+            },
+        );
+        assert_eq!(count, 901);
+        let mut expected: Vec<(u64, usize)> = (0..900).map(|k| (k, (k % 3) as usize)).collect();
+        expected.insert(898, (1, 0));
+        assert_eq!(seen, expected);
+        assert!(rings.iter().all(|r| r.is_empty()));
     }
 
     #[test]
@@ -475,7 +566,7 @@ mod tests {
 
     #[test]
     fn concurrent_producer_and_consumer_lose_nothing() {
-        let ring = std::sync::Arc::new(ring(1024));
+        let ring = Arc::new(ring(1024));
         let consumer = {
             let ring = ring.clone();
             std::thread::spawn(move || {

@@ -2,7 +2,7 @@
 //! and prints the table (and, on a full run, the targets).
 
 use std::collections::HashMap;
-use std::io::{Read, Write};
+use std::io::{BufWriter, Read};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -40,17 +40,7 @@ struct Row {
 impl Row {
     /// The median over the runs of `workload` of `key`.
     fn median(&self, workload: Workload, key: &str) -> Option<f64> {
-        let mut v: Vec<f64> = self
-            .runs
-            .get(workload.name())?
-            .iter()
-            .filter_map(|r| r.get(key))
-            .collect();
-        if v.is_empty() {
-            return None;
-        }
-        v.sort_by(f64::total_cmp);
-        Some(v[v.len() / 2])
+        median(self.all(workload, key))
     }
 
     fn max(&self, workload: Workload, key: &str) -> Option<f64> {
@@ -65,6 +55,18 @@ impl Row {
         self.runs.get(workload.name()).map_or(Vec::new(), |runs| {
             runs.iter().filter_map(|r| r.get(key)).collect()
         })
+    }
+
+    /// The W1 rate of every run, in records per second.
+    fn w1_rates(&self) -> Vec<f64> {
+        self.runs
+            .get(Workload::Throughput.name())
+            .map_or(Vec::new(), |runs| runs.iter().filter_map(w1_rate).collect())
+    }
+
+    /// The first run of `workload`.
+    fn first(&self, workload: Workload) -> Option<&RunResult> {
+        self.runs.get(workload.name())?.first()
     }
 
     fn problems(&self) -> Vec<String> {
@@ -318,16 +320,13 @@ const LINE_BYTES_BOUND: u64 = 384;
 /// its library.
 fn recycle_page_cache(dir: &Path, bytes: u64) {
     let path = dir.join("page-cache-warm-up");
-    let chunk = vec![0u8; 256 << 10];
-    let mut file = std::fs::File::create(&path).expect("cannot create the warm-up file");
-    let mut left = bytes;
-    while left > 0 {
-        let n = left.min(chunk.len() as u64) as usize;
-        file.write_all(&chunk[..n])
-            .expect("cannot write the warm-up file");
-        left -= n as u64;
-    }
-    drop(file);
+    let file = std::fs::File::create(&path).expect("cannot create the warm-up file");
+    // 256 KiB a `write` call, the buffer's size; `into_inner` writes the rest and hands
+    // back the file, closed at the end of its statement.
+    let mut out = BufWriter::with_capacity(256 << 10, file);
+    std::io::copy(&mut std::io::repeat(0).take(bytes), &mut out)
+        .expect("cannot write the warm-up file");
+    out.into_inner().expect("cannot write the warm-up file");
     std::fs::remove_file(&path).expect("cannot remove the warm-up file");
 }
 
@@ -447,14 +446,25 @@ fn median(mut v: Vec<f64>) -> Option<f64> {
 }
 
 fn w1_median(row: &Row) -> Option<f64> {
-    median(row.runs.get("w1")?.iter().filter_map(w1_rate).collect())
+    median(row.w1_rates())
+}
+
+/// The cost of the `Instant::now()` pair that every W2 sample includes: the median over
+/// all rows of each row's median, so that one child measured in a busy moment moves it
+/// little. The table's note and the W2 target's net figure both use it.
+fn timer_pair_ns(rows: &[(&'static Variant, Row)]) -> Option<f64> {
+    median(
+        rows.iter()
+            .filter_map(|(_, r)| r.median(Workload::Latency, "clock_ns"))
+            .collect(),
+    )
 }
 
 fn print_table(rows: &[(&'static Variant, Row)], runs: usize) {
     println!("| library | API | queue, policy | W1 rec/s | W1 lost | W1 peak RSS | W1 bytes/line | W2 p50 | W2 p99 | W2 p99.9 | W2 max | W3 ns/call | W5 calls/s | W5 lost (dropped) | W5 peak RSS | output check |");
     println!("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
     for (v, row) in rows {
-        let w5 = row.runs.get("w5").and_then(|r| r.first());
+        let w5 = row.first(Workload::Flood);
         let w5_rate = w5.and_then(|r| Some(r.get("calls")? / (r.get("logging_ns")? / 1e9)));
         let w5_lost = w5.map(|r| {
             let lost = count(r.get("lost"));
@@ -472,9 +482,7 @@ fn print_table(rows: &[(&'static Variant, Row)], runs: usize) {
             rate(w1_median(row)),
             count(row.max(Workload::Throughput, "lost")),
             mib(row.max(Workload::Throughput, "rss_kb")),
-            row.runs
-                .get("w1")
-                .and_then(|r| r.first())
+            row.first(Workload::Throughput)
                 .and_then(|r| Some(r.get("bytes")? / r.get("lines")?))
                 .map_or("–".into(), |b| format!("{b:.0}")),
             nanos(row.median(Workload::Latency, "p50")),
@@ -497,10 +505,6 @@ fn print_table(rows: &[(&'static Variant, Row)], runs: usize) {
             },
         );
     }
-    let clock = rows
-        .iter()
-        .filter_map(|(_, r)| r.median(Workload::Latency, "clock_ns"))
-        .collect::<Vec<_>>();
     println!();
     let floor = rows
         .iter()
@@ -509,7 +513,7 @@ fn print_table(rows: &[(&'static Variant, Row)], runs: usize) {
     println!(
         "W1 and W2: median of {runs} runs. W2 times include the clock read (`Instant::now()` pair: {} ns median). \
          W3 includes the loop with its `black_box`ed arguments: {} ns per iteration without the call.",
-        median(clock).map_or("?".into(), |c| format!("{c:.0}")),
+        timer_pair_ns(rows).map_or("?".into(), |c| format!("{c:.0}")),
         median(floor).map_or("?".into(), |c| format!("{c:.2}"))
     );
 }
@@ -521,14 +525,15 @@ fn best_other<F: Fn(&Variant) -> bool>(
     key: &str,
 ) -> Option<(f64, &'static str)> {
     rows.iter()
-        .filter(|(v, _)| {
-            pick(v)
-                && v.library != "logjet"
-                && !v.name.starts_with("logjet")
-                && !v.name.starts_with("baseline")
-        })
+        .filter(|(v, _)| pick(v) && is_other(v))
         .filter_map(|(v, r)| Some((r.median(Workload::Latency, key)?, v.name)))
         .min_by(|a, b| a.0.total_cmp(&b.0))
+}
+
+/// Whether `v` is another library's row: neither logjet's (every one of its rows is named
+/// `logjet...`) nor the sync baseline's.
+fn is_other(v: &Variant) -> bool {
+    !v.name.starts_with("logjet") && !v.name.starts_with("baseline")
 }
 
 /// Rows that exist only to compare a facade (`slog-log`, `logjet-tracing`...).
@@ -572,8 +577,8 @@ fn print_targets(rows: &[(&'static Variant, Row)]) {
         );
         // Every sample includes an `Instant::now()` pair; without it, the ratio shows
         // what the calls themselves cost. Informative only: the verdict is on the above.
-        // (One process's timer cost for both rows: the same machine, the same clock.)
-        if let Some(clock) = lat(lj, "clock_ns").filter(|&clock| clock < p50) {
+        // (One timer cost for both rows, the table's: the same machine, the same clock.)
+        if let Some(clock) = timer_pair_ns(rows).filter(|&clock| clock < p50) {
             println!(
                 "  net of the timer pair ({}): logjet {} vs {} = 1/{:.1}",
                 nanos(Some(clock)),
@@ -597,12 +602,7 @@ fn print_targets(rows: &[(&'static Variant, Row)]) {
         let base_rate = w1_median(b);
         let best_async = rows
             .iter()
-            .filter(|(v, _)| {
-                own_api(v)
-                    && !v.name.starts_with("logjet")
-                    && !v.name.starts_with("baseline")
-                    && !v.config.starts_with("none")
-            })
+            .filter(|(v, _)| own_api(v) && is_other(v) && !v.config.starts_with("none"))
             .filter_map(|(v, r)| Some((w1_median(r)?, v.name)))
             .max_by(|a, b| a.0.total_cmp(&b.0));
         if let (Some(lr), Some(br), Some((ar, who))) = (lj_rate, base_rate, best_async) {
@@ -651,10 +651,7 @@ fn print_spread(rows: &[(&'static Variant, Row)]) {
     println!();
     println!("Run-to-run spread (min–max over runs):");
     for (v, row) in rows {
-        let w1: Vec<f64> = row
-            .runs
-            .get("w1")
-            .map_or(Vec::new(), |r| r.iter().filter_map(w1_rate).collect());
+        let w1 = row.w1_rates();
         let p50 = row.all(Workload::Latency, "p50");
         let p999 = row.all(Workload::Latency, "p999");
         let span = |v: &[f64], f: fn(Option<f64>) -> String| {

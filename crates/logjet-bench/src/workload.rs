@@ -231,7 +231,6 @@ fn run<L: Bench>(
             let logging = start.elapsed();
             let counters = lib.finish();
             out.push(("logging_ns", logging.as_nanos().to_string()));
-            out.push(("elapsed_ns", start.elapsed().as_nanos().to_string()));
             out.push(("calls", calls.load(Ordering::Relaxed).to_string()));
             counters
         }

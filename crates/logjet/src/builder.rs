@@ -159,8 +159,9 @@ impl Builder {
 
     /// Bytes of queue per logging thread (rounded up to a power of two, at least 256 KiB;
     /// default 1 MiB). This is the most memory each thread that logs can take: the backend
-    /// maps a thread's queue 256 KiB ahead of its writes (so that log calls do not take
-    /// page faults), and a thread that logs little keeps about that much resident.
+    /// maps a thread's queue 128 to 256 KiB ahead of its writes (so that log calls do not
+    /// take page faults unless a thread logs more than 128 KiB between two backend
+    /// rounds), and a thread that logs little keeps about 256 KiB resident.
     pub fn queue_capacity(mut self, bytes: usize) -> Builder {
         self.settings.ring_capacity = bytes.max(crate::encode::MAX_ENCODED_RECORD * 2);
         self

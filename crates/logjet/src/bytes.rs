@@ -4,7 +4,8 @@
 //! Formatting a record appends a dozen pieces of a few bytes each (keys, separators,
 //! short values). `Vec::extend_from_slice` with a length unknown at compile time calls
 //! `memcpy`, whose call and dispatch cost more than the copy for such sizes; this module
-//! copies up to 16 bytes with at most two pairs of overlapping loads and stores instead.
+//! copies up to 16 bytes with at most two pairs of overlapping loads and stores instead
+//! (below 4 bytes, the first, middle and last bytes).
 
 use std::ptr;
 
@@ -55,6 +56,12 @@ pub(crate) const HIGHS: u64 = 0x8080_8080_8080_8080;
 #[inline]
 pub(crate) fn zero_bytes(word: u64) -> u64 {
     word.wrapping_sub(ONES) & !word & HIGHS
+}
+
+/// The high bit of every byte of `word` equal to `byte` set, as [`zero_bytes`] flags them.
+#[inline]
+pub(crate) fn bytes_equal(word: u64, byte: u8) -> u64 {
+    zero_bytes(word ^ (ONES * u64::from(byte)))
 }
 
 /// The largest char boundary of `s` at or below `index` (`s.len()` when `index` is past

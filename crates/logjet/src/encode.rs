@@ -156,11 +156,7 @@ pub(crate) fn begin_record<'a>(
     match message {
         Message::Formatted(args) => match args.as_str() {
             Some(s) => enc.put_static_str(s),
-            None => {
-                if enc.put_formatted(args, MAX_MESSAGE_BYTES) {
-                    enc.mark_truncated();
-                }
-            }
+            None => enc.put_formatted(args, MAX_MESSAGE_BYTES),
         },
         Message::Template(template, capture) => {
             enc.put_static_str(template);
@@ -207,7 +203,10 @@ impl<'a> Encoder<'a> {
     }
 
     fn mark_truncated(&mut self) {
-        // A block of fields has no header to flag: its cut values carry the marker.
+        // A block of fields encoded on its own (bound fields, scoped context, `fields!`)
+        // has no header to flag. Its cut strings carry the marker in their text; a cut
+        // byte value, a shortened error chain or a field left out leaves no trace, and
+        // the records the block is added to are not flagged.
         if self.has_header {
             self.buf[self.record_start + 1] |= FLAG_TRUNCATED;
         }
@@ -305,9 +304,7 @@ impl<'a> Encoder<'a> {
     /// Writes a string value produced by a `Display` impl, formatted straight into the record.
     pub(crate) fn display_value(&mut self, value: &dyn fmt::Display) {
         self.buf.push(TAG_STR);
-        if self.put_formatted(format_args!("{value}"), MAX_VALUE_BYTES) {
-            self.mark_truncated();
-        }
+        self.put_formatted(format_args!("{value}"), MAX_VALUE_BYTES);
     }
 
     /// Writes a message template's text argument, cut to `budget` bytes without a
@@ -321,7 +318,9 @@ impl<'a> Encoder<'a> {
     /// without a marker. Returns the bytes kept.
     pub(crate) fn template_display(&mut self, value: &dyn fmt::Display, budget: usize) -> usize {
         self.buf.push(TAG_STR);
-        self.put_formatted_text(format_args!("{value}"), budget).0
+        let len_at = self.open_len();
+        self.write_capped(format_args!("{value}"), budget);
+        self.close_len(len_at)
     }
 
     /// Writes an error and the messages of its `source()` chain, together at most
@@ -339,9 +338,7 @@ impl<'a> Encoder<'a> {
                 break;
             }
             let start = self.buf.len();
-            if self.put_formatted(format_args!("{e}"), budget) {
-                self.mark_truncated();
-            }
+            self.put_formatted(format_args!("{e}"), budget);
             budget = budget.saturating_sub(self.buf.len() - start - 4);
             count += 1;
             current = e.source();
@@ -398,24 +395,15 @@ impl<'a> Encoder<'a> {
         kept.len()
     }
 
-    /// Formats `args` as a length-prefixed string, keeping at most `limit` bytes.
-    /// Returns whether the text was cut.
-    fn put_formatted(&mut self, args: fmt::Arguments<'_>, limit: usize) -> bool {
+    /// Formats `args` as a length-prefixed string, keeping at most `limit` bytes; a cut
+    /// text ends with the marker and flags the record, as [`Self::put_cut_str`] does.
+    fn put_formatted(&mut self, args: fmt::Arguments<'_>, limit: usize) {
         let len_at = self.open_len();
-        let cut = self.write_capped(args, limit);
-        if cut {
+        if self.write_capped(args, limit) {
             self.buf.extend_from_slice(TRUNCATION_MARKER.as_bytes());
+            self.mark_truncated();
         }
         self.close_len(len_at);
-        cut
-    }
-
-    /// Formats `args` as a length-prefixed string of at most `limit` bytes, without a
-    /// marker where it was cut. Returns its length and whether it was cut.
-    fn put_formatted_text(&mut self, args: fmt::Arguments<'_>, limit: usize) -> (usize, bool) {
-        let len_at = self.open_len();
-        let cut = self.write_capped(args, limit);
-        (self.close_len(len_at), cut)
     }
 
     /// Formats `args` into the record, at most `limit` bytes of it, cut on a char

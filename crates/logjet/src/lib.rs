@@ -106,6 +106,13 @@ impl Logjet {
         self.core.stats()
     }
 
+    /// Whether log calls are written on the caller's thread right now (synchronous mode,
+    /// [`Builder::synchronous`]) rather than queued for the backend. A reconfiguration
+    /// that switches modes changes this before it waits for the old handlers to finish.
+    pub fn is_synchronous(&self) -> bool {
+        self.core.mode() == pipeline::Mode::Synchronous
+    }
+
     /// Writes everything out and stops the backend; later calls write to stderr directly.
     /// Returns whether everything was written within the exit deadline.
     pub fn shutdown(&self) -> bool {

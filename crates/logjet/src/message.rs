@@ -13,7 +13,7 @@
 use std::cell::RefCell;
 use std::fmt::{self, Write as _};
 
-use crate::bytes::{append_str, floor_char_boundary, zero_bytes, ONES};
+use crate::bytes::{append_str, bytes_equal, floor_char_boundary};
 use crate::encode::{Encoder, MessageBytes, TemplateArgs, MAX_MESSAGE_BYTES, TRUNCATION_MARKER};
 use crate::value::Value;
 
@@ -261,8 +261,7 @@ pub(crate) fn render(template: &str, mut args: TemplateArgs<'_>, out: &mut Strin
 fn next_brace(bytes: &[u8], mut i: usize) -> usize {
     while i + 8 <= bytes.len() {
         let word = u64::from_le_bytes(bytes[i..i + 8].try_into().unwrap());
-        let braces = zero_bytes(word ^ (ONES * u64::from(b'{')))
-            | zero_bytes(word ^ (ONES * u64::from(b'}')));
+        let braces = bytes_equal(word, b'{') | bytes_equal(word, b'}');
         if braces != 0 {
             // Little-endian: the lowest flagged byte comes first, and it is a brace.
             return i + braces.trailing_zeros() as usize / 8;

@@ -138,7 +138,9 @@ impl<'a> Record<'a> {
         self.process_id
     }
 
-    /// Whether a message, value or field was cut to respect the size limits.
+    /// Whether the call's message, one of its values or fields was cut to respect the size
+    /// limits. Cuts made when bound fields or scoped context were encoded are not counted
+    /// (their cut strings carry the marker in their text).
     pub fn is_truncated(&self) -> bool {
         self.truncated
     }

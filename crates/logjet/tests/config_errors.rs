@@ -62,9 +62,9 @@ fn load_names_the_file() {
 }
 
 /// Thirty QueueHandlers, each feeding the next two, the last one feeding the first: the
-/// cycle is found in linear time (following every path would take hours).
+/// cycle is reported once, as the whole chain, at the first handler's reference.
 #[test]
-fn cycles_in_long_queue_chains_are_found_quickly() {
+fn a_cycle_through_a_long_branching_queue_chain_is_reported_once() {
     const N: usize = 30;
     let mut handlers = vec![r#""n": {"class": "logging.NullHandler"}"#.to_owned()];
     for i in 0..N {
@@ -84,8 +84,8 @@ fn cycles_in_long_queue_chains_are_found_quickly() {
         "{{\"version\": 1, \"handlers\": {{\n{}\n}}, \"root\": {{\"handlers\": [\"q0\"]}}}}",
         handlers.join(",\n")
     );
-    // Checking a long chain once per handler would take exponential time: it would show
-    // as a test that does not finish (tests assert no timings).
+    // The time taken is not checked: a search that followed every path (exponential in
+    // the chain's length) would show as a test that does not finish, not as a failure.
     let error = Config::parse_with(&text, Syntax::Json, "chain.json", &|_| None).unwrap_err();
     let chain: Vec<String> = (0..N).map(|i| format!("q{i}")).collect();
     assert_eq!(

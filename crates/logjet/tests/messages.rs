@@ -2,9 +2,12 @@
 //! backend; every other message is formatted on the caller. Either way the text must be
 //! exactly what `format!` gives for the same arguments, evaluated once, at the call.
 
+mod common;
+
 use std::cell::Cell;
 use std::fmt;
 
+use common::json;
 use logjet::{Builder, CaptureSink, Handler, JsonFormat, Level, Logjet};
 
 fn start() -> (Logjet, logjet::Captured) {
@@ -22,10 +25,7 @@ fn messages(lj: &Logjet, captured: &logjet::Captured) -> Vec<String> {
     captured
         .take()
         .iter()
-        .map(|line| {
-            let v: serde_json::Value = serde_json::from_str(line).unwrap();
-            v["message"].as_str().unwrap().to_owned()
-        })
+        .map(|line| json(line)["message"].as_str().unwrap().to_owned())
         .collect()
 }
 
@@ -200,7 +200,7 @@ fn field_of(text: &str) -> Result<u64, std::num::ParseIntError> {
     // `?` inside a field value returns from this function too.
     logjet::info!(logger: log, "parsed"; value = text.parse::<u64>()?);
     lj.flush();
-    let line: serde_json::Value = serde_json::from_str(&captured.take()[0]).unwrap();
+    let line = json(&captured.take()[0]);
     Ok(line["value"].as_u64().unwrap())
 }
 
@@ -226,7 +226,7 @@ fn field_values_are_evaluated_once_in_order_and_only_when_enabled() {
     logjet::trace!(logger: log, "disabled {}", note("arg", 1); first = note("first", 2));
     assert_eq!(order.borrow().len(), 5, "a disabled call evaluates nothing");
     lj.flush();
-    let line: serde_json::Value = serde_json::from_str(&captured.take()[0]).unwrap();
+    let line = json(&captured.take()[0]);
     assert_eq!(line["message"], "arg 1");
     assert_eq!(
         (

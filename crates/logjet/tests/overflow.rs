@@ -1,15 +1,16 @@
 //! Dropping policies under a stalled sink: memory stays bounded, every record is either
 //! written or counted as dropped, and an in-band record reports the drops.
 
+mod common;
+
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc;
 use std::sync::Mutex;
 use std::time::Duration;
 
+use common::{json, Gate, Gated};
 use logjet::{
-    Batch, Builder, CaptureSink, Captured, Handler, JsonFormat, Level, Logger, Logjet, Overflow,
-    Sink, SinkError,
+    Builder, CaptureSink, Captured, Handler, JsonFormat, Level, Logger, Logjet, Overflow,
 };
 
 /// Counts live heap bytes so the test can see what the pipeline holds at its peak.
@@ -37,30 +38,11 @@ static ALLOCATOR: Counting = Counting;
 /// Tests in this file measure the heap: run them one at a time.
 static SERIAL: Mutex<()> = Mutex::new(());
 
-/// A sink whose first write waits until the test releases it, then passes everything on.
-struct Stalled {
-    release: Option<mpsc::Receiver<()>>,
-    inner: CaptureSink,
-}
-
-impl Sink for Stalled {
-    fn write(&mut self, batch: Batch<'_>) -> Result<(), SinkError> {
-        if let Some(release) = self.release.take() {
-            let _ = release.recv();
-        }
-        self.inner.write(batch)
-    }
-}
-
-/// Builds `builder` with one handler whose sink stalls, and gets the backend stuck in it.
-/// Sending on the returned channel releases the sink.
-fn stalled(builder: Builder) -> (Logjet, Logger, Captured, mpsc::Sender<()>) {
+/// Builds `builder` with one handler whose sink stalls, and returns once the backend is
+/// stuck in it. Opening the returned gate releases the sink.
+fn stalled(builder: Builder) -> (Logjet, Logger, Captured, Gate) {
     let (capture, captured) = CaptureSink::new();
-    let (release, wait) = mpsc::channel();
-    let sink = Stalled {
-        release: Some(wait),
-        inner: capture,
-    };
+    let (sink, release) = Gated::new(capture);
     let lj = builder
         .queue_capacity(QUEUE)
         .handler(Handler::new("stalled", sink).format(JsonFormat::new()))
@@ -68,7 +50,7 @@ fn stalled(builder: Builder) -> (Logjet, Logger, Captured, mpsc::Sender<()>) {
         .unwrap();
     let logger = lj.logger("app");
     logjet::error!(logger: logger, "stall the backend");
-    std::thread::sleep(Duration::from_millis(50));
+    release.wait_entered();
     (lj, logger, captured, release)
 }
 
@@ -93,7 +75,7 @@ fn a_stalled_sink_with_drop_newest_loses_only_what_it_counts() {
         }
     });
     let growth = PEAK.load(Ordering::Relaxed) - before;
-    release.send(()).unwrap();
+    release.open();
     lj.flush();
 
     // Two rings of QUEUE bytes plus thread bookkeeping; an unbounded queue would have
@@ -122,7 +104,7 @@ fn a_stalled_sink_with_drop_newest_loses_only_what_it_counts() {
 
     let reports: Vec<serde_json::Value> = lines
         .iter()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .map(|l| json(l))
         .filter(|v| v["logger"] == "logjet")
         .collect();
     assert_eq!(reports.len() as u64, stats.drop_reports);
@@ -146,7 +128,7 @@ fn records_at_the_protected_level_wait_instead_of_dropping() {
     );
     let releaser = std::thread::spawn(move || {
         std::thread::sleep(Duration::from_millis(300));
-        release.send(()).unwrap();
+        release.open();
     });
     // Far more than the queue holds: INFO records drop, ERROR records wait.
     for i in 0..20_000 {
@@ -172,7 +154,7 @@ fn block_for_gives_up_after_its_deadline_and_counts_the_drop() {
     for i in 0..10_000 {
         logjet::info!(logger: logger, "record {}", i);
     }
-    release.send(()).unwrap();
+    release.open();
     lj.flush();
     let stats = lj.stats();
     assert!(stats.dropped > 0);

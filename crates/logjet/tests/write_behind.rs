@@ -6,24 +6,21 @@ mod common;
 
 use std::io;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::mpsc;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use common::{json, Chatty, CHATTY_LINE};
+use common::{json, Chatty, Gated, CHATTY_LINE};
 use logjet::{
     Batch, Builder, CaptureSink, Captured, FileSink, Handler, JsonFormat, Logjet, Record,
     RotatingFileSink, Sink, SinkError,
 };
 
-/// A sink that notes which threads write it, can be slowed down, held at its first write
-/// until a gate opens, fail every other batch or panic once, and notes when it is dropped.
+/// A sink that notes which threads write it, can be slowed down, fail every other batch
+/// or panic once, and notes when it is dropped.
 struct Probe {
     inner: CaptureSink,
     threads: Arc<Mutex<Vec<String>>>,
     delay: Duration,
-    /// The first write waits for a message here.
-    gate: Option<mpsc::Receiver<()>>,
     fail_every_other: bool,
     panic_on_batch: Option<usize>,
     batches: Arc<AtomicUsize>,
@@ -40,7 +37,6 @@ impl Probe {
             inner: sink,
             threads: Arc::default(),
             delay: Duration::ZERO,
-            gate: None,
             fail_every_other: false,
             panic_on_batch: None,
             batches: Arc::default(),
@@ -56,9 +52,6 @@ impl Sink for Probe {
         let name = std::thread::current().name().unwrap_or("").to_owned();
         self.threads.lock().unwrap().push(name);
         std::thread::sleep(self.delay);
-        if let Some(gate) = self.gate.take() {
-            gate.recv().unwrap();
-        }
         let n = self.batches.fetch_add(1, Ordering::SeqCst);
         let len = batch.len() as u64;
         let mut outcome = self.outcome.lock().unwrap();
@@ -182,15 +175,13 @@ fn failed_and_panicking_writes_behind_are_counted_and_writing_goes_on() {
 
 #[test]
 fn a_panicking_filter_does_not_count_batches_behind_as_failed() {
-    let (mut probe, captured) = Probe::new();
+    let (probe, captured) = Probe::new();
     // The writer thread holds the first batch until the filter has panicked.
-    let (open, gate) = mpsc::channel();
-    probe.gate = Some(gate);
-    let threads = probe.threads.clone();
+    let (sink, gate) = Gated::new(probe);
     let panicked = Arc::new(AtomicBool::new(false));
     let flag = panicked.clone();
     let handler =
-        Handler::new("probe", probe)
+        Handler::new("probe", sink)
             .write_behind(true)
             .filter(move |record: &Record<'_>| {
                 if record.message() == "boom" {
@@ -205,14 +196,12 @@ fn a_panicking_filter_does_not_count_batches_behind_as_failed() {
     for seq in 0..100u64 {
         logjet::error!(logger: logger, "r"; seq = seq);
     }
-    while threads.lock().unwrap().is_empty() {
-        std::thread::yield_now();
-    }
+    gate.wait_entered();
     logjet::error!(logger: logger, "boom");
     while !panicked.load(Ordering::SeqCst) {
         std::thread::yield_now();
     }
-    open.send(()).unwrap();
+    gate.open();
     for seq in 100..2_000u64 {
         logjet::info!(logger: logger, "r"; seq = seq);
     }
@@ -298,62 +287,51 @@ fn a_sink_that_logs_from_its_writer_thread_keeps_the_pipeline_going() {
 
 #[test]
 fn a_sink_that_logs_from_its_writer_thread_while_the_instance_turns_synchronous_does_not_hang() {
-    // The backend switches under the handlers' lock and waits for the writer thread; the
-    // sink's record, logged in synchronous mode, must not wait for that lock.
+    // Whoever takes the new handlers over (the backend, or a caller in synchronous mode)
+    // holds the handlers' lock while it waits for the writer thread; the sink's record,
+    // logged in synchronous mode, must not wait for that lock.
     let slot = Arc::new(OnceLock::new());
     let (inner, captured) = CaptureSink::new();
-    let (open, gate) = mpsc::channel::<()>();
-    let entered = Arc::new(AtomicBool::new(false));
-    let sink = Gated {
-        gate: Some(gate),
-        entered: entered.clone(),
-        chatty: Chatty {
-            logjet: slot.clone(),
-            inner,
-        },
-    };
+    let (sink, gate) = Gated::new(Chatty {
+        logjet: slot.clone(),
+        inner,
+    });
     let lj = start(Handler::new("chatty", sink).write_behind(true), false);
     slot.set(lj.clone()).ok().unwrap();
-    logjet::error!(logger: lj.logger("app"), "r"; seq = 0u64);
-    while !entered.load(Ordering::SeqCst) {
-        std::thread::yield_now();
-    }
-    let (replacement, _) = CaptureSink::new();
+    let app = lj.logger("app");
+    logjet::error!(logger: app, "r"; seq = 0u64);
+    gate.wait_entered();
+    let (replacement, replaced) = CaptureSink::new();
     let switching = {
         let lj = lj.clone();
+        let replacement = Handler::new("replacement", replacement).format(JsonFormat::new());
         std::thread::spawn(move || {
             Builder::new()
                 .synchronous(true)
-                .handler(Handler::new("replacement", replacement))
+                .handler(replacement)
                 .reconfigure(&lj)
                 .unwrap()
         })
     };
-    // The new handlers' counters appear as the switch starts; the mode changes right after.
-    while lj.stats().handlers[0].name != "replacement" {
+    // The switch turns the instance synchronous, then waits for the old handlers, whose
+    // writer is held at the gate: opening it now makes the sink log in synchronous mode.
+    while !lj.is_synchronous() {
         std::thread::yield_now();
     }
-    std::thread::sleep(Duration::from_millis(50));
-    open.send(()).unwrap();
+    gate.open();
     // Before the fix, this join never returned.
     switching.join().unwrap();
+    lj.flush();
+    // The old sink wrote its one record; the record it logged went to the new handler.
     assert_eq!(captured.len(), 1);
+    assert_eq!(json(&captured.lines()[0])["seq"], 0);
+    let lines: Vec<serde_json::Value> = replaced.lines().iter().map(|l| json(l)).collect();
+    let from_sink: Vec<&serde_json::Value> = lines
+        .iter()
+        .filter(|l| l["message"] == CHATTY_LINE)
+        .collect();
+    assert_eq!(from_sink.len(), 1, "{lines:?}");
+    assert_eq!(from_sink[0]["thread_name"], "logjet-writer");
+    assert_eq!(lines.len(), 1, "{lines:?}");
     assert!(lj.shutdown());
-}
-
-/// A sink whose first write waits for a gate, then logs and captures (see [`Chatty`]).
-struct Gated {
-    gate: Option<mpsc::Receiver<()>>,
-    entered: Arc<AtomicBool>,
-    chatty: Chatty,
-}
-
-impl Sink for Gated {
-    fn write(&mut self, batch: Batch<'_>) -> Result<(), SinkError> {
-        self.entered.store(true, Ordering::SeqCst);
-        if let Some(gate) = self.gate.take() {
-            gate.recv().unwrap();
-        }
-        self.chatty.write(batch)
-    }
 }

@@ -9,8 +9,8 @@ use super::pattern;
 use super::tree::{Key, Kind, Node, Pos};
 use crate::level::Level;
 use crate::pipeline::Overflow;
-use crate::sink::check_interval;
 use crate::sink::Stream;
+use crate::sink::{check_interval, IntervalError};
 use crate::{JsonFormat, TextFormat, When};
 
 /// A checked configuration, ready to be planned and built.
@@ -1075,8 +1075,11 @@ impl Checker {
         let when = when?;
         // The schedule's own limits, checked where they are enforced; periods shorter
         // than a day get a message in Python's terms.
-        if let Err(message) = check_interval(when, n) {
-            let message = longer_than_a_day(when, n).unwrap_or(message);
+        if let Err(e) = check_interval(when, n) {
+            let message = match e {
+                IntervalError::LongerThanADay { .. } => longer_than_a_day(when, n),
+                other => other.to_string(),
+            };
             self.problem(&key_path, v.pos, message);
             return None;
         }
@@ -1459,24 +1462,17 @@ pub(crate) fn json_format(keys: &Option<Vec<(String, String)>>, compact: bool) -
     }
 }
 
-/// The problem with `interval` periods of `when` shorter than a day, if they add up to
-/// more than a day, and what to write instead.
-fn longer_than_a_day(when: When, n: u32) -> Option<String> {
-    let (unit, seconds, letter) = match when {
-        When::Second => ("seconds", 1, "S"),
-        When::Minute => ("minutes", 60, "M"),
-        When::Hour => ("hours", 3600, "H"),
-        _ => return None,
-    };
+/// Python's terms for `n` units of `when`, each shorter than a day, adding up to more
+/// than a day ([`IntervalError::LongerThanADay`]), and what to write instead.
+fn longer_than_a_day(when: When, n: u32) -> String {
+    let (seconds, unit) = when.unit();
+    let letter = when.python_name();
     let total = u64::from(n) * seconds;
-    if total <= 86_400 {
-        return None;
-    }
     let days = total / 86_400;
     let hint = if total % 86_400 == 0 {
         format!("; for every {days} days write when: \"D\" with interval: {days}")
     } else {
         String::new()
     };
-    Some(format!("an interval of {n} {unit} is longer than a day: with when: \"{letter}\" logjet's periods start again at each midnight, so at most {} {unit} is supported{hint}", 86_400 / seconds))
+    format!("an interval of {n} {unit} is longer than a day: with when: \"{letter}\" logjet's periods start again at each midnight, so at most {} {unit} is supported{hint}", 86_400 / seconds)
 }

@@ -7,7 +7,7 @@
 //! (U+0080–U+009F, encoded `C2 80`..`C2 9F`) and U+2028/U+2029 (`E2 80 A8`/`E2 80 A9`),
 //! so only the lead bytes `C2` and `E2` need a closer look.
 
-use crate::bytes::{append, zero_bytes, HIGHS, ONES};
+use crate::bytes::{append, bytes_equal, HIGHS, ONES};
 
 /// Table class: the byte is copied as is.
 const PASS: u8 = 0;
@@ -178,8 +178,8 @@ fn push_escape(out: &mut Vec<u8>, cp: u32, style: Style) {
 fn plain_word(word: u64) -> bool {
     let control = word.wrapping_sub(ONES * 0x20) & !word;
     let del_or_high = word | word.wrapping_add(ONES);
-    let quote = zero_bytes(word ^ (ONES * u64::from(b'"')));
-    let backslash = zero_bytes(word ^ (ONES * u64::from(b'\\')));
+    let quote = bytes_equal(word, b'"');
+    let backslash = bytes_equal(word, b'\\');
     (control | del_or_high | quote | backslash) & HIGHS == 0
 }
 
@@ -205,7 +205,8 @@ fn cover_word(bytes: &[u8]) -> u64 {
 }
 
 /// How many bytes at the start of `bytes` are plain (see [`plain_word`]), as found eight
-/// at a time: all of them, or a multiple of eight short of the first byte that is not.
+/// at a time: all of them, or else the largest multiple of eight at or below the index
+/// of the first byte that is not.
 #[inline]
 fn plain_prefix(bytes: &[u8]) -> usize {
     let mut i = 0;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::dispatch::Dispatcher;
-use super::producer::IS_BACKEND;
+use super::producer::ON_LOGJET_THREAD;
 use super::ring::{drain_merged, Ring};
 use super::{lock, now_ns, Core};
 use crate::encode::{self, Encoder};
@@ -37,7 +37,7 @@ struct Backend {
 }
 
 pub(super) fn run(core: Arc<Core>) {
-    IS_BACKEND.with(|b| b.set(true));
+    ON_LOGJET_THREAD.with(|b| b.set(true));
     let flush_done = *lock(&core.flush.done);
     let mut backend = Backend {
         core: core.clone(),
@@ -139,7 +139,7 @@ impl Backend {
     /// Dispatches every record present in the rings, merged across rings in timestamp
     /// order, so that lines from different threads come out in the order they were logged.
     fn drain_all(&mut self, dispatcher: &mut Dispatcher) -> usize {
-        let rings: Vec<Arc<Ring>> = self.sources.iter().map(|s| s.ring.clone()).collect();
+        let rings: Vec<&Ring> = self.sources.iter().map(|s| &*s.ring).collect();
         drain_merged(&rings, encode::timestamp_of, |ring, record| {
             dispatcher.dispatch_bytes(&self.core, record, &ring.thread)
         })

@@ -114,13 +114,19 @@ impl Output {
         self.outcome.add(tally);
     }
 
+    /// Records accepted whose fate is not known yet: waiting in the batch, or handed to
+    /// the writer thread.
+    fn pending(&self) -> u64 {
+        self.ends.len() as u64 + self.writer.in_flight()
+    }
+
     fn publish(&self) {
         self.counters.publish(
             self.accepted,
             self.outcome.written,
             self.dropped,
             self.outcome.failed,
-            self.ends.len() as u64 + self.writer.in_flight(),
+            self.pending(),
         );
     }
 }
@@ -288,15 +294,13 @@ impl Dispatcher {
                 output
                     .buf
                     .truncate(output.ends.last().copied().unwrap_or(0));
-                // Everything accepted whose fate is not known yet (waiting in the batch,
-                // or handed to the writer thread) is still to be counted; the rest of
-                // what was accepted just now failed.
+                // What was accepted and is neither settled nor still pending was
+                // accepted just now: it failed.
                 output.outcome.failed += output.accepted
                     - output.outcome.written
                     - output.dropped
                     - output.outcome.failed
-                    - output.ends.len() as u64
-                    - output.writer.in_flight();
+                    - output.pending();
             }
             report(format_args!(
                 "logjet: a filter or format panicked on a record from {:?}; record skipped",

@@ -47,8 +47,8 @@ thread_local! {
         info: OnceCell::new(),
         dispatching: Cell::new(false),
     };
-    /// Set on the backend thread, which must never wait for its own queue.
-    pub(super) static IS_BACKEND: Cell<bool> = const { Cell::new(false) };
+    /// Set on the backend and the writer threads, which must never wait for the backend.
+    pub(super) static ON_LOGJET_THREAD: Cell<bool> = const { Cell::new(false) };
 }
 
 /// What a caller knows about a record besides its message and fields.
@@ -216,7 +216,7 @@ fn write_here(core: &Core, mode: Mode, record: &[u8], thread: &ThreadState) -> b
 /// Whether the caller is the backend or a writer thread, which must never wait for the
 /// backend. Safe to call during thread-local destruction, as at process exit.
 pub(super) fn on_logjet_thread() -> bool {
-    IS_BACKEND.try_with(Cell::get).unwrap_or(false)
+    ON_LOGJET_THREAD.try_with(Cell::get).unwrap_or(false)
 }
 
 /// Synchronous mode: writes the record on this thread. A record logged while this

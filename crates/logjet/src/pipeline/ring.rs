@@ -6,16 +6,16 @@
 //! before the end of the buffer is preceded by a wrap marker and written at the start.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::Arc;
 use std::thread::Thread;
 
 use crate::record::ThreadInfo;
 
 const FRAME_HEADER: usize = 4;
-/// How far ahead of the producer the backend keeps the ring's pages mapped during the
-/// producer's first lap (see [`Ring::populate_ahead`]): a thread's calls take no page
-/// faults unless it logs more than this between two backend rounds, and a thread that
-/// logs little keeps about this much of its ring resident, not all of it.
+/// How far ahead of the producer the backend maps the ring's pages during the producer's
+/// first lap (see [`Ring::populate_ahead`]). The backend tops the margin up once less than
+/// half of it is left, so a thread's calls take no page faults unless it logs more than
+/// half of this between two backend rounds; a thread that logs little keeps about this
+/// much of its ring resident, not all of it.
 const MAPPED_AHEAD: usize = 256 * 1024;
 const WRAP_MARKER: u32 = u32::MAX;
 /// Cache lines prefetched ahead of the producer: a typical record and its frame.
@@ -271,8 +271,7 @@ impl Ring {
     fn populate(&self, from: usize, to: usize) {
         #[cfg(any(target_os = "linux", target_os = "android"))]
         {
-            // SAFETY: sysconf has no preconditions.
-            let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) }.max(4096) as usize;
+            let page = page_size();
             let base = self.base() as usize;
             let start = (base + from) / page * page;
             let end = (base + to)
@@ -371,12 +370,7 @@ impl Ring {
     /// Calls `each` on every record present when the call starts, then frees their space.
     #[cfg(test)]
     pub(crate) fn drain(&self, mut each: impl FnMut(&[u8])) -> usize {
-        let mut reader = self.reader();
-        while let Some(record) = self.peek(&mut reader) {
-            each(record);
-            self.advance(&mut reader, record.len());
-        }
-        self.finish(reader)
+        drain_merged(&[self], |_| 0, |_, record| each(record))
     }
 
     fn release(&self, head: usize) {
@@ -418,11 +412,18 @@ fn frame_len(record_len: usize) -> usize {
     (FRAME_HEADER + record_len + 7) & !7
 }
 
+/// The size of a memory page.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn page_size() -> usize {
+    // SAFETY: sysconf has no preconditions.
+    unsafe { libc::sysconf(libc::_SC_PAGESIZE) }.max(4096) as usize
+}
+
 /// Calls `each` on every record present in `rings` when the call starts, lowest `key`
 /// first across rings (each ring's records stay in their order), then frees their space.
 /// Returns how many records.
 pub(crate) fn drain_merged(
-    rings: &[Arc<Ring>],
+    rings: &[&Ring],
     key: impl Fn(&[u8]) -> u64,
     mut each: impl FnMut(&Ring, &[u8]),
 ) -> usize {
@@ -446,11 +447,11 @@ pub(crate) fn drain_merged(
         }
         let Some((i, _)) = next else { break };
         let (record, _) = heads[i].expect("chosen above");
-        each(&rings[i], record);
+        each(rings[i], record);
         // The record's space may go back to the producer from here on: its slice is
         // replaced before anything reads it again.
         rings[i].advance(&mut readers[i], record.len());
-        heads[i] = next_of(&rings[i], &mut readers[i], &key);
+        heads[i] = next_of(rings[i], &mut readers[i], &key);
     }
     rings
         .iter()
@@ -489,7 +490,7 @@ mod tests {
 
     #[test]
     fn merged_draining_takes_the_lowest_key_first_and_keeps_each_rings_order() {
-        let rings: Vec<Arc<Ring>> = (0..3).map(|_| Arc::new(ring(64 * 1024))).collect();
+        let rings: Vec<Ring> = (0..3).map(|_| ring(64 * 1024)).collect();
         let mut producers: Vec<Producer> = (0..3).map(|_| Ring::producer()).collect();
         // Keys 0..900 dealt round-robin, so every ring holds 300 records (past the
         // 256-record point where draining hands space back), plus a last record in ring
@@ -502,14 +503,11 @@ mod tests {
         assert!(rings[0].try_push(&mut producers[0], &keyed(1, 0)));
         let mut seen = Vec::new();
         let count = drain_merged(
-            &rings,
+            &rings.iter().collect::<Vec<_>>(),
             |record| u64::from_ne_bytes(record[..8].try_into().unwrap()),
             |ring, record| {
                 let r = record[8] as usize;
-                assert!(
-                    std::ptr::eq(ring, &*rings[r]),
-                    "record handed with its ring"
-                );
+                assert!(std::ptr::eq(ring, &rings[r]), "record handed with its ring");
                 seen.push((u64::from_ne_bytes(record[..8].try_into().unwrap()), r));
             },
         );
@@ -566,7 +564,7 @@ mod tests {
 
     #[test]
     fn concurrent_producer_and_consumer_lose_nothing() {
-        let ring = Arc::new(ring(1024));
+        let ring = std::sync::Arc::new(ring(1024));
         let consumer = {
             let ring = ring.clone();
             std::thread::spawn(move || {
@@ -593,7 +591,7 @@ mod tests {
     /// Bytes of the ring's memory resident now.
     #[cfg(target_os = "linux")]
     fn resident_bytes(ring: &Ring) -> usize {
-        let page = 4096;
+        let page = page_size();
         let mut pages = vec![0u8; ring.capacity() / page];
         // SAFETY: the ring's mapping is page-aligned and `pages` has one byte per page.
         let rc = unsafe { libc::mincore(ring.base().cast(), ring.capacity(), pages.as_mut_ptr()) };
@@ -615,7 +613,11 @@ mod tests {
             let tail = ring.produced.0.tail.load(Ordering::Relaxed);
             assert_eq!(mapped, tail + MAPPED_AHEAD);
             let resident = resident_bytes(&ring);
-            assert_eq!(resident, mapped.next_multiple_of(4096), "{tail} bytes used");
+            assert_eq!(
+                resident,
+                mapped.next_multiple_of(page_size()),
+                "{tail} bytes used"
+            );
         };
         assert!(ring.try_push(&mut producer, &record));
         ring.populate_ahead(&mut mapped);
@@ -638,6 +640,7 @@ mod tests {
         }
         ring.populate_ahead(&mut mapped);
         assert_eq!(mapped, ring.capacity());
-        assert_eq!(ring.drain(|r| assert_eq!(r, &record)), 0);
+        assert!(ring.try_push(&mut producer, &record));
+        assert_eq!(ring.drain(|r| assert_eq!(r, &record)), 1);
     }
 }

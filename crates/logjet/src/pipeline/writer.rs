@@ -17,7 +17,7 @@ use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use super::producer::IS_BACKEND;
+use super::producer::ON_LOGJET_THREAD;
 use super::report;
 use crate::sink::{Batch, Sink};
 
@@ -202,7 +202,7 @@ enum Done {
 /// A writer thread's loop: runs until the backend lets go of its end of the queue.
 fn write_behind(mut owner: SinkOwner, jobs: &Receiver<Job>, done: &mpsc::Sender<Done>) {
     // Records a sink logs itself must never wait for a backend that waits for this thread.
-    IS_BACKEND.with(|b| b.set(true));
+    ON_LOGJET_THREAD.with(|b| b.set(true));
     while let Ok(job) = jobs.recv() {
         let answer = match job {
             Job::Write(mut buf, mut ends) => {

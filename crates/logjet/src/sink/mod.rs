@@ -12,7 +12,7 @@ pub use console::{ConsoleSink, Stream};
 pub use file::{FileSink, FileSinkOptions};
 pub use null::NullSink;
 #[cfg(feature = "config")]
-pub(crate) use rotating::check_interval;
+pub(crate) use rotating::{check_interval, IntervalError};
 pub use rotating::{
     Clock, Compression, CompressionStatus, RotatingFileBuilder, RotatingFileSink, SystemClock, When,
 };

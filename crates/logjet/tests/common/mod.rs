@@ -1,11 +1,13 @@
-//! Helpers shared by the integration tests: child processes, reading JSON Lines files, and
-//! a sink that logs.
+//! Helpers shared by the integration tests: child processes, reading JSON Lines files, a
+//! sink that logs and a sink that holds its first write.
 
 #![allow(dead_code)] // each test binary uses its own subset
 
+use std::io;
 use std::path::Path;
 use std::process::{Command, Output};
-use std::sync::{Arc, OnceLock};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc, OnceLock};
 
 use logjet::{Batch, CaptureSink, Logjet, Sink, SinkError};
 
@@ -59,5 +61,71 @@ impl Sink for Chatty {
             logjet::warning!(logger: lj.logger("sink"), "{}", CHATTY_LINE);
         }
         self.inner.write(batch)
+    }
+}
+
+/// A sink whose first write waits until its [`Gate`] opens (or is dropped), then passes
+/// that write and every later one on to `inner`.
+pub struct Gated<S> {
+    gate: Option<mpsc::Receiver<()>>,
+    entered: Arc<AtomicBool>,
+    inner: S,
+}
+
+/// The test's side of a [`Gated`] sink.
+pub struct Gate {
+    open: mpsc::Sender<()>,
+    entered: Arc<AtomicBool>,
+}
+
+impl<S: Sink> Gated<S> {
+    /// `inner` behind a closed gate.
+    pub fn new(inner: S) -> (Gated<S>, Gate) {
+        let (open, gate) = mpsc::channel();
+        let entered = Arc::new(AtomicBool::new(false));
+        let sink = Gated {
+            gate: Some(gate),
+            entered: entered.clone(),
+            inner,
+        };
+        (sink, Gate { open, entered })
+    }
+}
+
+impl Gate {
+    /// Returns once the sink's first write has started: it is held at the gate.
+    pub fn wait_entered(&self) {
+        while !self.entered.load(Ordering::SeqCst) {
+            std::thread::yield_now();
+        }
+    }
+
+    /// Lets the held write through, and every later one.
+    pub fn open(&self) {
+        // The sink may be gone already (a failed build, a shutdown): nothing to release.
+        let _ = self.open.send(());
+    }
+}
+
+impl<S: Sink> Sink for Gated<S> {
+    fn write(&mut self, batch: Batch<'_>) -> Result<(), SinkError> {
+        self.entered.store(true, Ordering::SeqCst);
+        if let Some(gate) = self.gate.take() {
+            // A dropped `Gate` opens the gate too.
+            let _ = gate.recv();
+        }
+        self.inner.write(batch)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+
+    fn is_terminal(&self) -> bool {
+        self.inner.is_terminal()
+    }
+
+    fn write_behind(&self) -> bool {
+        self.inner.write_behind()
     }
 }

@@ -41,9 +41,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 pub use compress::{Compression, CompressionStatus};
-#[cfg(feature = "config")]
-pub(crate) use schedule::check_interval;
 pub use schedule::When;
+#[cfg(feature = "config")]
+pub(crate) use schedule::{check_interval, IntervalError};
 
 use super::file::{append_batch, open_log_file, FileSinkOptions};
 use super::{Batch, Sink, SinkError};
@@ -233,10 +233,10 @@ impl RotatingFileBuilder {
             return Err(compress::unavailable(self.compression));
         }
         if self.interval == 0 {
-            return Err(invalid("rotation interval must be at least 1".into()));
+            return Err(invalid(schedule::IntervalError::Zero.to_string()));
         }
         if let Some(when) = self.when {
-            schedule::check_interval(when, self.interval).map_err(invalid)?;
+            schedule::check_interval(when, self.interval).map_err(|e| invalid(e.to_string()))?;
         }
         if self.options.follow_symlinks && (self.max_bytes.is_some() || self.when.is_some()) {
             return Err(invalid(format!(

@@ -1,5 +1,7 @@
 //! When a time-triggered rotation happens, and what time its file is named after.
 
+use std::fmt;
+
 use super::civil::{self, Zone};
 
 /// What a time-based rotation counts, as Python's `TimedRotatingFileHandler(when=...)`.
@@ -40,6 +42,31 @@ impl When {
         })
     }
 
+    /// Python's spelling, as [`When::parse`] reads it (`midnight` in lower case).
+    #[cfg(feature = "config")]
+    pub(crate) fn python_name(self) -> &'static str {
+        const WEEKDAYS: [&str; 7] = ["W0", "W1", "W2", "W3", "W4", "W5", "W6"];
+        match self {
+            When::Second => "S",
+            When::Minute => "M",
+            When::Hour => "H",
+            When::Day => "D",
+            When::Midnight => "midnight",
+            When::Weekday(d) => WEEKDAYS[usize::from(d.min(6))],
+        }
+    }
+
+    /// The length of one unit in seconds, and the unit's name in the plural.
+    pub(crate) fn unit(self) -> (u64, &'static str) {
+        match self {
+            When::Second => (1, "seconds"),
+            When::Minute => (60, "minutes"),
+            When::Hour => (3600, "hours"),
+            When::Day | When::Midnight => (86_400, "days"),
+            When::Weekday(_) => (7 * 86_400, "weeks"),
+        }
+    }
+
     /// The strftime-style suffix Python gives files rotated on this schedule.
     pub(super) fn suffix_format(self) -> &'static str {
         match self {
@@ -67,13 +94,10 @@ impl Schedule {
     /// `(start, end)` of the period holding instant `t`: `start <= t < end`.
     pub fn period(&self, t: i64) -> (i64, i64) {
         let n = i64::from(self.interval.max(1));
-        let unit = match self.when {
-            When::Second => 1,
-            When::Minute => 60,
-            When::Hour => 3600,
-            When::Day | When::Midnight | When::Weekday(_) => return self.day_period(t, n),
-        };
-        let length = unit * n;
+        if let When::Day | When::Midnight | When::Weekday(_) = self.when {
+            return self.day_period(t, n);
+        }
+        let length = self.when.unit().0 as i64 * n;
         let day = civil::day_of(t, self.zone);
         let mut day_start = civil::instant(day, 0, self.zone);
         let mut next_day = civil::instant(day + 1, 0, self.zone);
@@ -112,33 +136,56 @@ impl Schedule {
 /// calendar routines do not cover, and no log waits that long to rotate.
 const MAX_PERIOD_DAYS: u64 = 36_525;
 
+/// Why `interval` units of `when` make no period the schedule supports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum IntervalError {
+    Zero,
+    /// Units shorter than a day adding up to more than a day. Sub-day periods are
+    /// aligned to the clock within each day (so that processes agree on them); a longer
+    /// one would be cut at every midnight anyway.
+    LongerThanADay {
+        when: When,
+        interval: u32,
+    },
+    /// Longer than [`MAX_PERIOD_DAYS`].
+    TooLong {
+        when: When,
+        interval: u32,
+    },
+}
+
+impl fmt::Display for IntervalError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            IntervalError::Zero => write!(f, "rotation interval must be at least 1"),
+            IntervalError::LongerThanADay { when, interval } => write!(
+                f,
+                "rotation every {interval} {} is longer than a day; rotate by days \
+                 (`D` or `midnight` with an interval) instead",
+                when.unit().1
+            ),
+            IntervalError::TooLong { when, interval } => write!(
+                f,
+                "rotation every {interval} {} is longer than {MAX_PERIOD_DAYS} days",
+                when.unit().1
+            ),
+        }
+    }
+}
+
 /// Checks that `interval` units of `when` make a period the schedule supports.
-pub(crate) fn check_interval(when: When, interval: u32) -> Result<(), String> {
-    let interval = u64::from(interval);
+pub(crate) fn check_interval(when: When, interval: u32) -> Result<(), IntervalError> {
+    let (unit, _) = when.unit();
+    let total = u64::from(interval) * unit;
     if interval == 0 {
-        return Err("rotation interval must be at least 1".into());
+        Err(IntervalError::Zero)
+    } else if unit < 86_400 && total > 86_400 {
+        Err(IntervalError::LongerThanADay { when, interval })
+    } else if total > MAX_PERIOD_DAYS * 86_400 {
+        Err(IntervalError::TooLong { when, interval })
+    } else {
+        Ok(())
     }
-    let (unit, name) = match when {
-        When::Second => (1, "seconds"),
-        When::Minute => (60, "minutes"),
-        When::Hour => (3600, "hours"),
-        When::Day | When::Midnight => (86_400, "days"),
-        When::Weekday(_) => (7 * 86_400, "weeks"),
-    };
-    if unit < 86_400 && interval * unit > 86_400 {
-        // Sub-day periods are aligned to the clock within each day (so that processes
-        // agree on them); a longer one would be cut at every midnight anyway.
-        return Err(format!(
-            "rotation every {interval} {name} is longer than a day; rotate by days \
-             (`D` or `midnight` with an interval) instead"
-        ));
-    }
-    if interval * unit > MAX_PERIOD_DAYS * 86_400 {
-        return Err(format!(
-            "rotation every {interval} {name} is longer than {MAX_PERIOD_DAYS} days"
-        ));
-    }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -160,6 +207,21 @@ mod tests {
         assert_eq!(When::parse("w6"), Some(When::Weekday(6)));
         assert_eq!(When::parse("W7"), None);
         assert_eq!(When::parse("x"), None);
+    }
+
+    #[cfg(feature = "config")]
+    #[test]
+    fn python_names_read_back_as_the_same_schedule() {
+        let every = [
+            When::Second,
+            When::Minute,
+            When::Hour,
+            When::Day,
+            When::Midnight,
+        ];
+        for when in every.into_iter().chain((0..7).map(When::Weekday)) {
+            assert_eq!(When::parse(when.python_name()), Some(when), "{when:?}");
+        }
     }
 
     #[test]

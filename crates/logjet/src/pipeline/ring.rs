@@ -256,6 +256,9 @@ impl Ring {
         }
         let tail = self.produced.0.tail.load(Ordering::Relaxed);
         if tail >= capacity {
+            // The producer has gone round: what it wrote beyond `mapped` it faulted in
+            // itself, but pages it skipped at the end (wrap padding) are still unmapped.
+            self.populate(*mapped, capacity);
             *mapped = capacity;
             return;
         }
@@ -642,5 +645,22 @@ mod tests {
         assert_eq!(mapped, ring.capacity());
         assert!(ring.try_push(&mut producer, &record));
         assert_eq!(ring.drain(|r| assert_eq!(r, &record)), 1);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn pages_skipped_at_the_end_of_the_first_lap_are_mapped_once_the_producer_wraps() {
+        let ring = ring(1 << 20);
+        let mut producer = Ring::producer();
+        let mut mapped = 0;
+        // Frames of 10,000 bytes: 104 of them fill 1,040,000 bytes, and the last 8,576
+        // bytes, two whole 4 KiB pages among them, are skipped when the producer wraps.
+        let record = [3u8; 9_996];
+        while ring.try_push(&mut producer, &record) {}
+        assert_eq!(ring.drain(|r| assert_eq!(r, &record)), 104);
+        assert!(ring.try_push(&mut producer, &record), "the producer wraps");
+        ring.populate_ahead(&mut mapped);
+        assert_eq!(mapped, ring.capacity());
+        assert_eq!(resident_bytes(&ring), ring.capacity());
     }
 }

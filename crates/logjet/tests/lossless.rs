@@ -3,7 +3,9 @@
 
 mod common;
 
-use logjet::{Builder, FileSink, Handler, JsonFormat, Overflow};
+use std::time::Duration;
+
+use logjet::{Builder, CaptureSink, FileSink, Handler, JsonFormat, Overflow};
 
 #[test]
 fn four_threads_a_million_records_every_one_written_in_order() {
@@ -52,5 +54,31 @@ fn four_threads_a_million_records_every_one_written_in_order() {
         (file.accepted, file.written, file.failed, file.in_flight),
         (THREADS * PER_THREAD, THREADS * PER_THREAD, 0, 0)
     );
+    assert!(lj.shutdown());
+}
+
+#[test]
+fn a_thread_that_logged_before_a_restart_is_heard_by_the_new_backend() {
+    let (first, before) = CaptureSink::new();
+    let lj = Builder::new()
+        .handler(Handler::new("first", first).format(JsonFormat::new()))
+        .build()
+        .unwrap();
+    let app = lj.logger("app");
+    logjet::info!(logger: app, "before the restart");
+    assert!(lj.shutdown());
+    let (second, after) = CaptureSink::new();
+    Builder::new()
+        .handler(Handler::new("second", second).format(JsonFormat::new()))
+        .reconfigure(&lj)
+        .unwrap();
+    // This thread's queue was registered with the backend that stopped: the new one must
+    // drain it too.
+    for seq in 0..10u64 {
+        logjet::info!(logger: app, "after the restart"; seq = seq);
+    }
+    assert!(lj.flush_timeout(Duration::from_secs(10)));
+    assert_eq!(before.len(), 1);
+    assert_eq!(after.len(), 10, "{:?}", after.lines());
     assert!(lj.shutdown());
 }

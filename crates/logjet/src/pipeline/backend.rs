@@ -60,6 +60,10 @@ pub(super) fn run(core: Arc<Core>) {
 impl Backend {
     fn run(&mut self) {
         let core = self.core.clone();
+        // A backend started after another one stopped (a shutdown, or a panic) takes over
+        // the rings that one read: their threads log into them still, and the flag that
+        // announces new rings was cleared long ago.
+        self.adopt_rings();
         let mut idle = MIN_IDLE;
         loop {
             // Read the flush ticket before draining: every record committed before the
@@ -114,10 +118,15 @@ impl Backend {
         }
     }
 
+    /// Adopts the rings registered since the last round.
     fn adopt_new_rings(&mut self) {
-        if !self.core.rings_changed.swap(false, Ordering::AcqRel) {
-            return;
+        if self.core.rings_changed.swap(false, Ordering::AcqRel) {
+            self.adopt_rings();
         }
+    }
+
+    /// Adopts every registered ring this backend does not read yet.
+    fn adopt_rings(&mut self) {
         let new_rings: Vec<Arc<Ring>> = lock(&self.core.rings)
             .iter()
             .filter(|ring| !self.sources.iter().any(|s| Arc::ptr_eq(&s.ring, ring)))
